@@ -1,0 +1,48 @@
+"""Wiring: build the components the settings choose, once, for the CLI and the app."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from assistant.catalog import Catalog, load_catalog
+from assistant.embeddings import Embedder, make_embedder
+from assistant.retrieval import Retriever
+from assistant.settings import Settings
+from assistant.store import Store
+from ingest.manifest import Manifest
+
+
+@dataclass
+class Services:
+    settings: Settings = field(default_factory=Settings)
+
+    @cached_property
+    def embedder(self) -> Embedder:
+        s = self.settings
+        return make_embedder(s.embedder, s.embed_batch, s.embed_threads)
+
+    @cached_property
+    def store(self) -> Store:
+        return Store(self.settings, self.embedder)
+
+    @cached_property
+    def retriever(self) -> Retriever:
+        return Retriever(self.store, self.embedder)
+
+    @cached_property
+    def catalog(self) -> Catalog:
+        return load_catalog(tuple(self.settings.corpus_dirs))
+
+    def status(self) -> dict:
+        """What the index holds: for the app's sidebar and `assistant status`."""
+        manifest = Manifest.load(self.settings.manifest_path)
+        return {
+            "index": self.settings.chroma_url or str(self.settings.chroma_dir),
+            "collection": self.settings.collection,
+            "embedder": self.embedder.spec,
+            "embedder_name": getattr(self.embedder, "name", self.embedder.spec),
+            "files": len(manifest.files),
+            "chunks": self.store.count(),
+            "last_ingestion": manifest.last_run.get("finished_at"),
+            "last_summary": manifest.last_run,
+        }

@@ -1,0 +1,147 @@
+"""The Chroma collection that holds the chunks: embedded (PersistentClient) or a server (HttpClient)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+from urllib.parse import urlparse
+
+import chromadb
+import numpy as np
+from chromadb.config import Settings as ChromaSettings
+
+from assistant.embeddings import ChromaEmbedding, Embedder
+from assistant.settings import Settings
+
+WRITE_BATCH = 2000  # below Chroma's max batch size
+
+
+class StoreError(RuntimeError):
+    """The index cannot be used; the message says why and what to do."""
+
+
+class EmbedderMismatch(StoreError):
+    pass
+
+
+@dataclass
+class Hit:
+    id: str
+    text: str
+    metadata: dict[str, Any]
+    score: float  # cosine similarity (1 - distance)
+
+
+def open_client(settings: Settings) -> chromadb.ClientAPI:
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    if settings.chroma_url:
+        url = urlparse(settings.chroma_url)
+        if not url.hostname:
+            raise StoreError(f"ASSISTANT_CHROMA_URL={settings.chroma_url!r} is not a URL like http://127.0.0.1:8000")
+        try:
+            return chromadb.HttpClient(
+                host=url.hostname,
+                port=url.port or (443 if url.scheme == "https" else 8000),
+                ssl=url.scheme == "https",
+                settings=chroma_settings,
+            )
+        except Exception as exc:
+            raise StoreError(f"cannot reach the Chroma server at {settings.chroma_url}: {exc}") from exc
+    try:
+        settings.chroma_dir.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
+    except PermissionError as exc:
+        raise StoreError(f"the index directory {settings.chroma_dir} is not writable: {exc}") from exc
+
+
+class Store:
+    """One collection, bound to the embedder that built it."""
+
+    def __init__(self, settings: Settings, embedder: Embedder, client: chromadb.ClientAPI | None = None) -> None:
+        self.settings = settings
+        self.embedder = embedder
+        self.client = client or open_client(settings)
+        self.where = settings.chroma_url or str(settings.chroma_dir)
+        self._collection = self._open()
+
+    def _open(self):
+        name = self.settings.collection
+        existing = {c.name if hasattr(c, "name") else c for c in self.client.list_collections()}
+        if name in existing:
+            meta = self.client.get_collection(name, embedding_function=ChromaEmbedding(self.embedder)).metadata or {}
+            built_with = meta.get("embedder")
+            if built_with != self.embedder.spec:
+                raise EmbedderMismatch(
+                    f"The index '{name}' in {self.where} was built with the embedder '{built_with}', "
+                    f"but the configured embedder is '{self.embedder.spec}'. Either set ASSISTANT_EMBEDDER="
+                    f"{built_with}, or rebuild the index with the new embedder: python -m ingest --rebuild"
+                )
+            return self.client.get_collection(name, embedding_function=ChromaEmbedding(self.embedder))
+        return self.client.create_collection(
+            name,
+            embedding_function=ChromaEmbedding(self.embedder),
+            configuration={
+                "hnsw": {
+                    "space": "cosine",
+                    "ef_construction": self.settings.hnsw_ef_construction,
+                    "ef_search": self.settings.hnsw_ef_search,
+                    "max_neighbors": self.settings.hnsw_m,
+                }
+            },
+            metadata={
+                "embedder": self.embedder.spec,
+                "embedder_name": getattr(self.embedder, "name", self.embedder.spec),
+                "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            },
+        )
+
+    @property
+    def collection(self):
+        return self._collection
+
+    def count(self) -> int:
+        return self._collection.count()
+
+    def upsert(self, ids: list[str], texts: list[str], metadatas: list[dict], embeddings: np.ndarray) -> None:
+        for start in range(0, len(ids), WRITE_BATCH):
+            end = start + WRITE_BATCH
+            self._collection.upsert(
+                ids=ids[start:end], documents=texts[start:end], metadatas=metadatas[start:end],
+                embeddings=embeddings[start:end],
+            )
+
+    def delete(self, ids: list[str]) -> None:
+        for start in range(0, len(ids), WRITE_BATCH):
+            self._collection.delete(ids=ids[start : start + WRITE_BATCH])
+
+    def metadata_by_id(self) -> dict[str, dict]:
+        """Every chunk's metadata, by id (paged: a few thousand chunks are read in well under a second)."""
+        out: dict[str, dict] = {}
+        offset = 0
+        while True:
+            page = self._collection.get(include=["metadatas"], limit=5000, offset=offset)
+            out.update(zip(page["ids"], page["metadatas"]))
+            if len(page["ids"]) < 5000:
+                return out
+            offset += 5000
+
+    def all_chunks(self, include_embeddings: bool = False) -> dict[str, Any]:
+        include = ["documents", "metadatas"] + (["embeddings"] if include_embeddings else [])
+        return self._collection.get(include=include)
+
+    def query(self, vector: np.ndarray, k: int, where: dict | None = None) -> list[Hit]:
+        if self.count() == 0:
+            return []
+        res = self._collection.query(
+            query_embeddings=[vector], n_results=k, where=where or None,
+            include=["documents", "metadatas", "distances"],
+        )
+        return [
+            Hit(id=i, text=d, metadata=m, score=1.0 - float(dist))
+            for i, d, m, dist in zip(res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0])
+        ]
+
+    def drop(self) -> None:
+        """Delete the collection and open a fresh, empty one."""
+        self.client.delete_collection(self.settings.collection)
+        self._collection = self._open()

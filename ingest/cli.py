@@ -1,0 +1,45 @@
+"""`python -m ingest [PATH ...]`: index files into the configured store; a summary at the end."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from assistant.settings import Settings
+from ingest.pipeline import IngestError, Pipeline, Summary
+
+
+def _print_summary(s: Summary) -> None:
+    print(f"Indexed with {s.embedder} in {s.seconds:.1f} s: {len(s.added)} added, {len(s.updated)} updated, "
+          f"{len(s.unchanged)} unchanged, {len(s.removed)} removed, {len(s.skipped)} skipped.")
+    print(f"Chunks: {s.chunks_written} written, {s.chunks_removed} removed, {s.chunks_total} in the index "
+          f"({s.documents_total} files).")
+    for item in s.skipped:
+        print(f"  skipped {item['path']}: {item['reason']}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m ingest", description=__doc__)
+    parser.add_argument("paths", nargs="*", type=Path, help="files or folders (default: the corpus folders)")
+    parser.add_argument("--rebuild", action="store_true", help="drop the index and build it again")
+    parser.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+    args = parser.parse_args(argv)
+    settings = Settings()
+    progress = None
+    if not args.json:
+        from tqdm import tqdm
+
+        progress = lambda it, **kw: tqdm(it, file=sys.stderr, disable=None, **kw)  # noqa: E731
+    try:
+        summary = Pipeline(settings, progress=progress).run(args.paths or None, rebuild=args.rebuild)
+    except IngestError as exc:
+        if args.json:
+            print(json.dumps({"error": str(exc)}, ensure_ascii=False))
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(summary.as_dict(), ensure_ascii=False))
+    else:
+        _print_summary(summary)
+    return 0

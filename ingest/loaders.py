@@ -1,0 +1,224 @@
+"""Loaders: one file in, `Document`s out (text + metadata), or a `LoadError` with a reason a person understands."""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+import yaml
+from langchain_core.documents import Document
+
+from assistant.cards import sections
+from assistant.catalog import LANGS, Catalog, CatalogError, load_catalog_file
+from assistant.language import detect_language
+
+
+class LoadError(Exception):
+    """The file cannot be indexed; str(error) is the reason."""
+
+
+DOC_TYPES_BY_FOLDER = {"centre": "centre", "guides": "guide", "annual-reviews": "annual_review"}
+REQUIRED_FRONT_MATTER = ("title", "language", "source", "as_of")
+
+
+def _read_text(path: Path) -> str:
+    raw = path.read_bytes()
+    if not raw.strip():
+        raise LoadError("the file is empty")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise LoadError(f"the text is not UTF-8 (byte {exc.start}); save the file as UTF-8") from exc
+
+
+def _doc_type(path: Path, default: str = "document") -> str:
+    for part in reversed(path.parts[:-1]):
+        if part in DOC_TYPES_BY_FOLDER:
+            return DOC_TYPES_BY_FOLDER[part]
+    return default
+
+
+def _iso(value) -> str:
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()[:10]
+    text = str(value).strip()
+    if not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", text):
+        raise LoadError(f"front matter: as_of {text!r} is not a date (use YYYY-MM-DD, YYYY-MM or YYYY)")
+    return text
+
+
+def _modified(path: Path) -> str:
+    return datetime.fromtimestamp(path.stat().st_mtime, tz=timezone.utc).date().isoformat()
+
+
+def _base(path: Path, text: str, **extra) -> dict:
+    """Metadata defaults for a file without its own: language detected, source = the file, as_of = modified."""
+    return {"source": path.as_posix(), "title": path.stem.replace("_", " ").replace("-", " "),
+            "language": detect_language(text), "doc_type": _doc_type(path), "as_of": _modified(path),
+            "codes": [], **extra}
+
+
+# --- Markdown --------------------------------------------------------------------------------------------------
+_FRONT = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(\r?\n|\Z)", re.S)
+_HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t#]*$", re.M)
+
+
+def front_matter(text: str) -> tuple[dict | None, str]:
+    """(front matter or None, body). Raises LoadError when the front matter is present but broken."""
+    if not text.startswith("---"):
+        return None, text
+    m = _FRONT.match(text)
+    if not m:
+        raise LoadError("front matter: the opening '---' has no closing '---' line")
+    try:
+        meta = yaml.safe_load(m.group(1)) or {}
+    except yaml.YAMLError as exc:
+        raise LoadError(f"front matter is not valid YAML: {str(exc).splitlines()[0]}") from exc
+    if not isinstance(meta, dict):
+        raise LoadError("front matter must be key: value lines")
+    return meta, text[m.end():]
+
+
+def load_markdown(path: Path) -> list[Document]:
+    text = _read_text(path)
+    meta, body = front_matter(text)
+    base = _base(path, body)
+    if meta is not None:
+        missing = [k for k in REQUIRED_FRONT_MATTER if not meta.get(k)]
+        if missing:
+            raise LoadError(f"front matter: missing {', '.join(missing)}")
+        if meta["language"] not in LANGS:
+            raise LoadError(f"front matter: language must be nb or en, not {meta['language']!r}")
+        codes = meta.get("codes") or []
+        if not isinstance(codes, list):
+            raise LoadError("front matter: codes must be a list, like ['11', '11.6.2']")
+        base.update(title=str(meta["title"]), language=meta["language"], source=str(meta["source"]),
+                    as_of=_iso(meta["as_of"]), doc_type=str(meta.get("doc_type") or base["doc_type"]),
+                    codes=[str(c) for c in codes])
+    elif (h := _HEADING.search(body)):
+        base["title"] = h.group(2)
+    docs = []
+    trail: list[tuple[int, str]] = []
+    pos, section = 0, ""
+    for m in list(_HEADING.finditer(body)) + [None]:
+        chunk = body[pos : m.start() if m else len(body)].strip()
+        if chunk:
+            docs.append(Document(page_content=chunk, metadata={**base, "section": section}))
+        if m:
+            level = len(m.group(1))
+            trail = [t for t in trail if t[0] < level] + [(level, m.group(2).strip())]
+            section = " > ".join(t[1] for t in trail if t[1] != base["title"])
+            pos = m.end()
+    if not docs:
+        raise LoadError("the document has no text")
+    return docs
+
+
+# --- Plain text and HTML -----------------------------------------------------------------------------------------
+def load_text(path: Path) -> list[Document]:
+    text = _read_text(path).strip()
+    return [Document(page_content=text, metadata={**_base(path, text), "section": ""})]
+
+
+def load_html(path: Path) -> list[Document]:
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(_read_text(path), "html.parser")
+    for tag in soup(["script", "style", "noscript", "template", "svg", "nav", "footer"]):
+        tag.decompose()
+    title = soup.title.get_text(" ", strip=True) if soup.title else ""
+    lang = (soup.html.get("lang", "") if soup.html else "").lower()
+    if soup.head:
+        soup.head.decompose()
+    text = "\n".join(line.strip() for line in soup.get_text("\n").splitlines() if line.strip())
+    if not text:
+        raise LoadError("the page has no visible text")
+    meta = _base(path, text, section="")
+    if title:
+        meta["title"] = title
+    if lang[:2] in ("nb", "no", "nn"):
+        meta["language"] = "nb"
+    elif lang[:2] == "en":
+        meta["language"] = "en"
+    return [Document(page_content=text, metadata=meta)]
+
+
+# --- PDF -------------------------------------------------------------------------------------------------------
+def _pdf_date(value) -> str | None:
+    m = re.match(r"D?:?(\d{4})(\d{2})?(\d{2})?", str(value or ""))
+    if not m:
+        return None
+    return "-".join(g for g in m.groups() if g)
+
+
+def load_pdf(path: Path) -> list[Document]:
+    from pypdf import PdfReader
+    from pypdf.errors import FileNotDecryptedError, PdfReadError
+
+    if path.stat().st_size == 0:
+        raise LoadError("the file is empty")
+    try:
+        reader = PdfReader(str(path))
+        if reader.is_encrypted:
+            try:
+                if not reader.decrypt(""):
+                    raise LoadError("the PDF is encrypted with a password")
+            except (FileNotDecryptedError, NotImplementedError) as exc:
+                raise LoadError("the PDF is encrypted with a password") from exc
+        pages = [(n, (page.extract_text() or "").strip()) for n, page in enumerate(reader.pages, start=1)]
+        info = reader.metadata or {}
+    except LoadError:
+        raise
+    except FileNotDecryptedError as exc:
+        raise LoadError("the PDF is encrypted with a password") from exc
+    except (PdfReadError, ValueError, KeyError, TypeError, AssertionError, IndexError) as exc:
+        raise LoadError(f"the PDF is damaged or not a PDF ({type(exc).__name__}: {exc})") from exc
+    pages = [(n, t) for n, t in pages if t]
+    if not pages:
+        raise LoadError("the PDF has no extractable text (a scanned image? run OCR first)")
+    all_text = " ".join(t for _, t in pages[:5])
+    base = _base(path, all_text)
+    title = str(info.get("/Title") or "").strip()
+    if title:
+        base["title"] = title
+    as_of = _pdf_date(info.get("/ModDate") or info.get("/CreationDate"))
+    if as_of:
+        base["as_of"] = as_of
+    name = f"{path.name} {title}".lower()
+    if base["doc_type"] == "document" and any(w in name for w in ("annual review", "annual-review", "årsrapport", "årsmelding")):
+        base["doc_type"] = "annual_review"
+    return [Document(page_content=t, metadata={**base, "language": detect_language(t, base["language"]), "page": n})
+            for n, t in pages]
+
+
+# --- Catalogues (YAML) -----------------------------------------------------------------------------------------
+def load_catalog(path: Path, catalog: Catalog) -> list[Document]:
+    """One document per item, language and section; `catalog` resolves cross-references across files."""
+    _read_text(path)  # empty / not UTF-8
+    try:
+        items = load_catalog_file(path)
+    except CatalogError as exc:
+        raise LoadError(f"catalogue: {exc}") from exc
+    docs = []
+    for item in items:
+        full = catalog.items.get(item.code, item)
+        codes = [item.code, *item.parents] if item.kind != "kpi" else [item.code, *item.related]
+        for lang in LANGS:
+            for section, text in sections(catalog, full, lang):
+                docs.append(Document(page_content=text, metadata={
+                    "source": item.source, "title": text.split("\n", 1)[0], "language": lang,
+                    "doc_type": {"goal": "sdg_goal", "target": "sdg_target", "indicator": "sdg_indicator",
+                                 "kpi": "u4ssc_kpi"}[item.kind],
+                    "as_of": item.as_of, "codes": codes, "section": f"{item.code} ({section})" if item.kind == "goal" else item.code,
+                    "whole": True,
+                }))
+    return docs
+
+
+LOADERS: dict[str, Callable[[Path], list[Document]]] = {
+    ".md": load_markdown, ".markdown": load_markdown, ".txt": load_text, ".html": load_html, ".htm": load_html,
+    ".pdf": load_pdf,
+}
+CATALOG_SUFFIXES = (".yaml", ".yml")
+SUPPORTED = tuple(LOADERS) + CATALOG_SUFFIXES

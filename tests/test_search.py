@@ -1,0 +1,92 @@
+"""The real corpus in a real index: whole-corpus ingestion, HNSW top-k equal to exact search, the search CLI."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from conftest import CORPUS, ROOT
+from test_ingest import run_cli
+
+QUESTIONS = [
+    "Når ble Bærekraftssenteret etablert?", "Which partners were part of the centre in October 2020?",
+    "What does indicator 11.6.2 measure?", "Hva er Bærekraftsnettverket?", "How is household internet access measured?",
+    "Hvilke byer var med i UNECE-prosjektet?", "clean water and sanitation", "renewable energy share",
+    "Stavangererklæringen", "verified values for Karmøy", "gender equality in local politics", "ocean acidification",
+]
+
+
+@pytest.fixture(scope="session")
+def corpus_index(tmp_path_factory, minilm):
+    """The whole shipped corpus, indexed once per test session."""
+    from assistant.settings import Settings
+    from ingest.pipeline import Pipeline
+
+    settings = Settings(index_dir=tmp_path_factory.mktemp("corpus-index"), embedder=minilm.spec, corpus_dirs=[CORPUS])
+    summary = Pipeline(settings, embedder=minilm).run([CORPUS])
+    return settings, summary
+
+
+def test_whole_corpus_ingests_with_no_skipped_file(corpus_index):
+    _, summary = corpus_index
+    assert summary.skipped == []
+    assert len(summary.added) >= 60 and summary.chunks_total > 1000
+
+
+def test_hnsw_top_k_equals_exact_search(corpus_index, minilm):
+    from assistant.store import Store
+
+    settings, _ = corpus_index
+    store = Store(settings, minilm)
+    data = store.all_chunks(include_embeddings=True)
+    vectors = np.asarray(data["embeddings"], dtype=np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    k = 10
+    for question in QUESTIONS:
+        q = minilm.query(question)
+        exact = {data["ids"][i] for i in np.argsort(-(vectors @ q))[:k]}
+        found = {h.id for h in store.query(q, k)}
+        assert found == exact, question
+
+
+def test_search_cli_json_contract(corpus_index):
+    settings, _ = corpus_index
+    done = run_cli("assistant", "search", "What is the Stavanger declaration?", "--k", "3", "--json",
+                   env_settings=settings)
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    assert out["query"] == "What is the Stavanger declaration?"
+    assert [r["rank"] for r in out["results"]] == [1, 2, 3]
+    first = out["results"][0]
+    assert set(first) == {"rank", "text", "title", "source", "page", "language", "doc_type", "codes", "score"}
+    assert isinstance(first["codes"], list) and first["language"] in ("nb", "en")
+    assert out["results"][0]["score"] >= out["results"][-1]["score"]
+
+
+def test_search_cli_batch_prints_one_object_per_question_in_order(corpus_index, tmp_path):
+    settings, _ = corpus_index
+    batch = tmp_path / "q.jsonl"
+    batch.write_text("\n".join(json.dumps({"id": n, "question": q, "lang": "x"}) for n, q in enumerate(QUESTIONS[:3])),
+                     encoding="utf-8")
+    done = run_cli("assistant", "search", "--batch", str(batch), "--k", "2", "--json", env_settings=settings)
+    assert done.returncode == 0, done.stderr
+    lines = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [line["query"] for line in lines] == QUESTIONS[:3]
+    assert all(len(line["results"]) == 2 for line in lines)
+
+
+def test_search_cli_readable_output_and_filters(corpus_index):
+    settings, _ = corpus_index
+    done = run_cli("assistant", "search", "bærekraftsmål", "--k", "4", "--language", "en", env_settings=settings)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count("(en,") == 4 and "(nb," not in done.stdout
+
+
+def test_multilingual_default_ranks_the_english_answer_for_a_norwegian_question(e5):
+    answer = "The secretariat Bærekraftssenteret was established by the chief municipal executive in June 2020."
+    unrelated = "Kommunen har mange idrettslag og svømmehaller som er åpne for alle innbyggere."
+    q = e5.query("Når ble sekretariatet etablert av kommunedirektøren?")
+    vecs = e5.passages([answer, unrelated])
+    assert vecs[0] @ q > vecs[1] @ q
+    assert not np.allclose(e5.query(answer), vecs[0]), "queries and passages are encoded with different prefixes"

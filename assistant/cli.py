@@ -42,7 +42,8 @@ def _questions(path: Path) -> list[str]:
 def cmd_search(services: Services, args) -> int:
     queries = _questions(args.batch) if args.batch else [args.query]
     for query in queries:
-        results = services.retriever.search(query, k=args.k, language=args.language, doc_type=args.doc_type)
+        results = services.retriever.search(query, k=args.k, mode=args.mode, language=args.language,
+                                            doc_type=args.doc_type)
         if args.json:
             print(json.dumps({"query": query, "results": [r.as_json() for r in results]}, ensure_ascii=False))
         else:
@@ -69,6 +70,8 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--batch", type=Path, help="JSONL file, one {\"question\": ...} per line")
     search.add_argument("--language", choices=["nb", "en"], help="only documents in this language")
     search.add_argument("--doc-type", help="only this document type (centre, guide, sdg_goal, u4ssc_kpi, ...)")
+    search.add_argument("--mode", choices=["hybrid", "dense", "bm25"], default=None,
+                        help="retrieval method (default: settings search_mode, hybrid)")
     search.add_argument("--json", action="store_true", help="one JSON object per query")
     search.set_defaults(func=cmd_search)
     status = sub.add_parser("status", help="what the index holds")
@@ -83,8 +86,9 @@ def main(argv: list[str] | None = None) -> int:
         print("error: give a question or --batch FILE", file=sys.stderr)
         return 2
     services = Services()
-    if getattr(args, "k", None) is None and args.command == "search":
-        args.k = services.settings.top_k
+    if args.command == "search":
+        args.k = args.k or services.settings.top_k
+        args.mode = args.mode or services.settings.search_mode
     try:
         return args.func(services, args)
     except StoreError as exc:

@@ -1,11 +1,25 @@
-"""Retrieval over the index: the search results every front end (CLI, app, answering) uses."""
+"""Hybrid retrieval: exact code lookup first, then dense (Chroma) and BM25 fused by reciprocal rank fusion.
+
+Every result's `score` is the cosine similarity between the question and the chunk, whichever list found it,
+so scores mean the same thing in every mode (the refusal threshold relies on that).
+"""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
+import numpy as np
+
+from assistant.catalog import Catalog, find_codes
 from assistant.embeddings import Embedder
-from assistant.store import Hit, Store
+from assistant.language import detect_language
+from assistant.lexical import sync
+from assistant.store import Store
+
+Mode = Literal["hybrid", "dense", "bm25"]
+RRF_K = 60
+DUPLICATE_JACCARD = 0.9
 
 
 @dataclass
@@ -31,21 +45,95 @@ class Result:
         }
 
 
-def _where(language: str | None, doc_type: str | None) -> dict | None:
-    clauses = [{k: v} for k, v in (("language", language), ("doc_type", doc_type)) if v]
-    if not clauses:
-        return None
-    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+def rrf(*rankings: list[str]) -> list[str]:
+    scores: dict[str, float] = {}
+    for ranking in rankings:
+        for n, cid in enumerate(ranking):
+            scores[cid] = scores.get(cid, 0.0) + 1.0 / (RRF_K + n + 1)
+    return sorted(scores, key=lambda c: -scores[c])
+
+
+def _shingles(text: str) -> set[str]:
+    words = re.findall(r"\w+", text.lower())
+    return {" ".join(words[i : i + 3]) for i in range(max(1, len(words) - 2))}
 
 
 class Retriever:
-    """Dense retrieval from Chroma."""
-
-    def __init__(self, store: Store, embedder: Embedder) -> None:
+    def __init__(self, store: Store, embedder: Embedder, catalog: Catalog, lexical_dir) -> None:
         self.store = store
         self.embedder = embedder
+        self.catalog = catalog
+        self.lexical_dir = lexical_dir
+        self.refresh()
 
-    def search(self, query: str, k: int = 5, language: str | None = None, doc_type: str | None = None) -> list[Result]:
-        hits: list[Hit] = self.store.query(self.embedder.query(query), k, _where(language, doc_type))
-        return [Result(rank=n, id=h.id, text=h.text, metadata=h.metadata, score=h.score)
-                for n, h in enumerate(hits, start=1)]
+    def refresh(self) -> None:
+        """Reload the chunk table and the BM25 index (after an ingestion)."""
+        data = self.store.all_chunks()
+        self.texts = dict(zip(data["ids"], data["documents"]))
+        self.metas = dict(zip(data["ids"], data["metadatas"]))
+        self.lexical = sync(data, self.lexical_dir)
+        self.by_code: dict[str, list[str]] = {}
+        for cid, meta in self.metas.items():
+            primary = (meta.get("codes") or "").split("|")[0]
+            if primary:
+                self.by_code.setdefault(primary, []).append(cid)
+
+    def _allowed(self, language: str | None, doc_type: str | None) -> set[str] | None:
+        if not language and not doc_type:
+            return None
+        return {cid for cid, m in self.metas.items()
+                if (not language or m.get("language") == language) and (not doc_type or m.get("doc_type") == doc_type)}
+
+    def code_hits(self, query: str, allowed: set[str] | None) -> list[str]:
+        """Chunks of the items the question names, the question's language first."""
+        lang = detect_language(query)
+        out: list[str] = []
+        for code in find_codes(query, self.catalog):
+            ids = [c for c in self.by_code.get(code, []) if allowed is None or c in allowed]
+            ids.sort(key=lambda c: (self.metas[c].get("language") != lang, self.metas[c].get("chunk_index", 0)))
+            out += ids
+        return out
+
+    def search(self, query: str, k: int = 5, mode: Mode = "hybrid", language: str | None = None,
+               doc_type: str | None = None) -> list["Result"]:
+        allowed = self._allowed(language, doc_type)
+        if allowed is not None and not allowed:
+            return []
+        qvec = self.embedder.query(query)
+        where = {k_: v for k_, v in (("language", language), ("doc_type", doc_type)) if v}
+        where = ({"$and": [{k_: v} for k_, v in where.items()]} if len(where) > 1 else where) or None
+        pool = max(k * 4, 20)
+        dense = [] if mode == "bm25" else self.store.query(qvec, pool, where)
+        cosine = {h.id: h.score for h in dense}
+        dense_ids = [h.id for h in dense]
+        lexical_ids = [] if mode == "dense" else [cid for cid, _ in self.lexical.search(query, pool, allowed)]
+        if mode == "dense":
+            ranked = dense_ids
+        elif mode == "bm25":
+            ranked = lexical_ids
+        else:
+            ranked = list(dict.fromkeys(self.code_hits(query, allowed) + rrf(dense_ids, lexical_ids)))
+        chosen = self._dedupe(ranked, k)
+        missing = [c for c in chosen if c not in cosine]
+        if missing:
+            got = self.store.collection.get(ids=missing, include=["embeddings"])
+            for cid, vec in zip(got["ids"], got["embeddings"]):
+                cosine[cid] = float(np.dot(np.asarray(vec, dtype=np.float32), qvec))
+        return [Result(rank=n, id=c, text=self.texts.get(c, ""), metadata=self.metas.get(c, {}), score=cosine.get(c, 0.0))
+                for n, c in enumerate(chosen, start=1)]
+
+    def _dedupe(self, ranked: list[str], k: int) -> list[str]:
+        """Drop chunks that repeat an earlier one almost word for word."""
+        chosen: list[str] = []
+        seen: list[set[str]] = []
+        for cid in ranked:
+            if cid not in self.texts:
+                continue
+            sh = _shingles(self.texts[cid])
+            if any(len(sh & s) / max(1, len(sh | s)) >= DUPLICATE_JACCARD for s in seen):
+                continue
+            chosen.append(cid)
+            seen.append(sh)
+            if len(chosen) == k:
+                break
+        return chosen

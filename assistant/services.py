@@ -27,7 +27,7 @@ class Services:
 
     @cached_property
     def retriever(self) -> Retriever:
-        return Retriever(self.store, self.embedder)
+        return Retriever(self.store, self.embedder, self.catalog, self.settings.lexical_dir)
 
     @cached_property
     def catalog(self) -> Catalog:

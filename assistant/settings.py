@@ -51,6 +51,10 @@ class Settings(BaseSettings):
         return self.index_dir / "manifest.json"
 
     @property
+    def lexical_dir(self) -> Path:
+        return self.index_dir / "bm25"
+
+    @property
     def chroma_dir(self) -> Path:
         return self.index_dir / "chroma"
 

@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterator
 
+from assistant import lexical
 from assistant.catalog import Catalog, is_catalog
 from assistant.embeddings import Embedder, make_embedder
 from assistant.settings import Settings
@@ -125,6 +126,7 @@ class Pipeline:
                 seen.add(key)
                 self._ingest_file(path, key, store, manifest, summary, chunker, catalog, catalog_digest)
             self._remove_deleted(paths, seen, store, manifest, summary)
+            lexical.sync(store.all_chunks(), self.settings.lexical_dir)  # BM25 in step with the store
             summary.chunks_total = store.count()
             summary.documents_total = len(manifest.files)
             summary.seconds = round(time.perf_counter() - started, 2)

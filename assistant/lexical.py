@@ -17,7 +17,10 @@ import Stemmer
 from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_NORWEGIAN
 
 _TOKEN = re.compile(r"\d+(?:\.[0-9a-z]+)+|\w+", re.UNICODE)
-_STOP = frozenset(STOPWORDS_EN) | frozenset(STOPWORDS_NORWEGIAN)
+_QUESTION_WORDS = {"what", "which", "who", "whom", "whose", "how", "why", "when", "where", "does", "do", "did", "can",
+                   "could", "would", "should", "tell", "explain", "describe", "many", "much", "about", "hva", "hvilke",
+                   "hvilken", "hvilket", "hvordan", "hvorfor", "hvor", "forklar", "fortell", "beskriv", "mange", "mye"}
+_STOP = frozenset(STOPWORDS_EN) | frozenset(STOPWORDS_NORWEGIAN) | _QUESTION_WORDS
 _STEMMERS = {"nb": Stemmer.Stemmer("norwegian"), "en": Stemmer.Stemmer("english")}
 
 
@@ -28,6 +31,13 @@ def tokens(text: str, languages: tuple[str, ...]) -> list[str]:
     for lang in languages:
         out += _STEMMERS[lang].stemWords(words)
     return list(dict.fromkeys(out)) if len(languages) > 1 else out
+
+
+def coverage(query: str, texts: list[str]) -> float:
+    """Share of the query's content words found in the texts (in either language's stem form)."""
+    have = set(tokens(" ".join(texts), ("nb", "en")))
+    pairs = list(zip(tokens(query, ("nb",)), tokens(query, ("en",))))
+    return sum(a in have or b in have for a, b in pairs) / len(pairs) if pairs else 0.0
 
 
 def fingerprint(ids: list[str], hashes: list[str]) -> str:

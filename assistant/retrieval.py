@@ -45,11 +45,12 @@ class Result:
         }
 
 
-def rrf(*rankings: list[str]) -> list[str]:
+def rrf(rankings: list[list[str]], weights: list[float]) -> list[str]:
+    """Weighted reciprocal rank fusion."""
     scores: dict[str, float] = {}
-    for ranking in rankings:
+    for ranking, weight in zip(rankings, weights):
         for n, cid in enumerate(ranking):
-            scores[cid] = scores.get(cid, 0.0) + 1.0 / (RRF_K + n + 1)
+            scores[cid] = scores.get(cid, 0.0) + weight / (RRF_K + n + 1)
     return sorted(scores, key=lambda c: -scores[c])
 
 
@@ -59,8 +60,9 @@ def _shingles(text: str) -> set[str]:
 
 
 class Retriever:
-    def __init__(self, store: Store, embedder: Embedder, catalog: Catalog, lexical_dir) -> None:
+    def __init__(self, store: Store, embedder: Embedder, catalog: Catalog, lexical_dir, bm25_weight: float = 0.5) -> None:
         self.store = store
+        self.bm25_weight = bm25_weight
         self.embedder = embedder
         self.catalog = catalog
         self.lexical_dir = lexical_dir
@@ -112,7 +114,7 @@ class Retriever:
         elif mode == "bm25":
             ranked = lexical_ids
         else:
-            ranked = list(dict.fromkeys(self.code_hits(query, allowed) + rrf(dense_ids, lexical_ids)))
+            ranked = list(dict.fromkeys(self.code_hits(query, allowed) + rrf([dense_ids, lexical_ids], [1.0, self.bm25_weight])))
         chosen = self._dedupe(ranked, k)
         missing = [c for c in chosen if c not in cosine]
         if missing:

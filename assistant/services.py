@@ -4,7 +4,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from assistant.answer import Answerer
 from assistant.catalog import Catalog, load_catalog
+from assistant.llm import Backend, backends
+from assistant.prompts import Prompts
 from assistant.embeddings import Embedder, make_embedder
 from assistant.retrieval import Retriever
 from assistant.settings import Settings
@@ -27,7 +30,28 @@ class Services:
 
     @cached_property
     def retriever(self) -> Retriever:
-        return Retriever(self.store, self.embedder, self.catalog, self.settings.lexical_dir)
+        return Retriever(self.store, self.embedder, self.catalog, self.settings.lexical_dir,
+                         self.settings.bm25_weight)
+
+    @cached_property
+    def prompts(self) -> Prompts:
+        return Prompts.load(self.settings.prompts_dir)
+
+    @cached_property
+    def backends(self) -> list[Backend]:
+        return backends(self.settings)
+
+    @cached_property
+    def answerer(self) -> Answerer:
+        return Answerer(self.settings, self.retriever, self.catalog, self.prompts, self.backends)
+
+    def backend_status(self) -> list[dict]:
+        """Each backend of the chain: usable now, and why not."""
+        out = []
+        for b in self.backends:
+            ok, why = b.available()
+            out.append({"name": b.name, "available": ok, "reason": why})
+        return out
 
     @cached_property
     def catalog(self) -> Catalog:

@@ -5,7 +5,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 
 
@@ -34,6 +34,35 @@ class Settings(BaseSettings):
     # Retrieval
     top_k: int = 5
     search_mode: Literal["hybrid", "dense", "bm25"] = "hybrid"
+    bm25_weight: float = 0.5  # BM25's weight against dense (1.0) in the fusion; measured in BENCHMARKS.md
+
+    # Answering
+    llm_backend: Literal["auto", "ollama", "llamacpp", "openai", "extractive"] = "auto"
+    audience: Literal["citizen", "employee", "student"] = "citizen"
+    prompts_dir: Path = Path("prompts")
+    answer_sources: int = 4  # chunks given to the model
+    # Refusal, calibrated on the dev questions plus off-topic ones (BENCHMARKS.md): answer when the question
+    # names a known code, or the best chunk's cosine similarity is >= answer_above, or it is >= refuse_below and
+    # at least min_coverage of the question's words occur in the top chunks.
+    answer_above: float = 0.855
+    refuse_below: float = 0.83
+    min_coverage: float = 0.65
+    llm_timeout: float = 120.0  # seconds for a whole answer
+    max_tokens: int = 350
+    temperature: float = 0.1
+    repeat_penalty: float = 1.1
+
+    ollama_host: str = Field("http://127.0.0.1:11434", validation_alias=AliasChoices("ASSISTANT_OLLAMA_HOST", "OLLAMA_HOST"))
+    ollama_model: str = "gemma3:4b"
+
+    llamacpp_model: Literal["qwen2.5-coder-1.5b", "qwen2.5-coder-0.5b"] = "qwen2.5-coder-1.5b"
+    models_dir: Path = Path("data/models")
+    llm_threads: int = 2
+    llm_context: int = 4096
+
+    openai_base_url: str | None = None
+    openai_model: str = "default"
+    openai_api_key: str = "not-needed"
 
     @classmethod
     def settings_customise_sources(

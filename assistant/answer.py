@@ -1,0 +1,241 @@
+"""Answering: condense a follow-up, retrieve, refuse on weak evidence, prompt a backend, stream, cite.
+
+`Answerer.stream()` yields answer text as it is produced; when the stream is exhausted, `.answer` holds the
+whole `Answer` (text, language, backend, refusal, citations, sources).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Iterator
+
+from assistant.cards import render
+from assistant.catalog import Catalog, find_codes
+from assistant.language import detect_language
+from assistant.lexical import coverage
+from assistant.llm import Backend, LLMError, Prompt
+from assistant.prompts import Prompts
+from assistant.retrieval import Result, Retriever
+from assistant.settings import Settings
+
+FOLLOW_UP = re.compile(
+    r"^\s*(og|and|men|but|hva med|what about|how about|enn|hvorfor|why|hvordan|how|hvem|who|når|when)\b"
+    r"|\b(den|det|dette|denne|disse|de|dem|it|this|that|these|those|they|them|its|their)\b", re.IGNORECASE)
+CITATION = re.compile(r"\[(\d{1,2})\]")
+NOTICES = {
+    "nb": "{failed} svarte ikke ({reason}). Svarer med {next} i stedet.",
+    "en": "{failed} did not answer ({reason}). Answering with {next} instead.",
+}
+REFERENCES = {"nb": "Referanser", "en": "References"}
+ACCESSED = {"nb": "lest", "en": "accessed"}
+
+
+@dataclass
+class Turn:
+    question: str
+    standalone: str
+    answer: str
+
+
+@dataclass
+class Citation:
+    n: int
+    title: str
+    source: str
+    page: int | None
+    section: str
+    as_of: str
+    text: str
+
+    def as_json(self) -> dict:
+        return {"n": self.n, "title": self.title, "source": self.source, "page": self.page, "as_of": self.as_of}
+
+
+@dataclass
+class Answer:
+    question: str
+    standalone: str
+    language: str
+    audience: str
+    backend: str = ""
+    refused: bool = False
+    text: str = ""
+    citations: list[Citation] = field(default_factory=list)
+    sources: list[Result] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict:
+        return {"question": self.question, "answer": self.text, "language": self.language, "backend": self.backend,
+                "refused": self.refused, "citations": [c.as_json() for c in self.citations],
+                "sources": [s.as_json() for s in self.sources]}
+
+
+class AnswerStream:
+    def __init__(self, tokens: Iterator[str], answer: Answer) -> None:
+        self._tokens = tokens
+        self.answer = answer
+
+    def __iter__(self) -> Iterator[str]:
+        return self._tokens
+
+
+class Answerer:
+    def __init__(self, settings: Settings, retriever: Retriever, catalog: Catalog, prompts: Prompts,
+                 chain: list[Backend]) -> None:
+        self.settings = settings
+        self.retriever = retriever
+        self.catalog = catalog
+        self.prompts = prompts
+        self.chain = chain
+
+    # -- pieces ----------------------------------------------------------------------------------------------
+    def condense(self, question: str, history: list[Turn], language: str) -> str:
+        """A standalone question. Code swaps ("Hva med mål 12?") are rewritten directly; other follow-ups
+        go to the first LLM that answers; without one, the previous question is added as context."""
+        if not history:
+            return question
+        previous = history[-1].standalone
+        new_codes, old_codes = find_codes(question, self.catalog), find_codes(previous, self.catalog)
+        if new_codes and old_codes and len(question.split()) <= 6:
+            pattern = rf"(?<![\w.]){re.escape(old_codes[0])}(?![\w.]*\d)"
+            swapped, n = re.subn(pattern, new_codes[0], previous, count=1, flags=re.IGNORECASE)
+            if n:
+                return swapped
+        if not FOLLOW_UP.search(question) and len(question.split()) > 6:
+            return question
+        lines = "\n".join(f"- {t.standalone}\n  {t.answer[:300]}" for t in history[-3:])
+        prompt = self.prompts.get("condense", language, history=lines, question=question)
+        for backend in self.chain:
+            if backend.name == "extractive" or not backend.available()[0]:
+                continue
+            try:
+                text = backend.complete([("user", prompt)]).strip().splitlines()
+            except LLMError:
+                continue
+            if text and text[0].strip():
+                return text[0].strip().strip('"«»')
+        return f"{question} ({previous})"
+
+    def card(self, code: str, language: str) -> Result:
+        item = self.catalog.get(code)
+        text = render(self.catalog, item, language)
+        return Result(rank=0, id=f"catalog:{code}", text=text, score=1.0, metadata={
+            "title": text.split("\n", 1)[0], "source": item.source, "as_of": item.as_of, "language": language,
+            "doc_type": f"catalog_{item.kind}", "codes": code, "section": code})
+
+    def sources_for(self, standalone: str, language: str) -> tuple[list[Result], str | None, bool]:
+        """(numbered sources, the code explained or None, evidence strong enough)."""
+        results = self.retriever.search(standalone, k=self.settings.top_k)
+        codes = find_codes(standalone, self.catalog)
+        if codes:
+            card = self.card(codes[0], language)
+            rest = [r for r in results if (r.metadata.get("codes") or "").split("|")[0] != codes[0]]
+            sources = [card, *rest][: self.settings.answer_sources]
+        else:
+            sources = results[: self.settings.answer_sources]
+        for n, source in enumerate(sources, start=1):
+            source.rank = n
+        return sources, (codes[0] if codes else None), bool(codes) or self.strong(standalone, results)
+
+    def strong(self, question: str, results: list[Result]) -> bool:
+        """Is the evidence good enough to answer? (thresholds in settings, calibrated in BENCHMARKS.md)"""
+        if not results:
+            return False
+        s = self.settings
+        top = max(r.score for r in results)
+        return top >= s.answer_above or (top >= s.refuse_below and
+                                         coverage(question, [r.text for r in results]) >= s.min_coverage)
+
+    def messages(self, question: str, language: str, audience: str, sources: list[Result], code: str | None):
+        """System prompt first and unchanged between questions, so llama.cpp can reuse its cache."""
+        blocks = []
+        for n, s in enumerate(sources, start=1):
+            m = s.metadata
+            where = f", page {m['page']}" if m.get("page") else (f", {m['section']}" if m.get("section") else "")
+            text = re.sub(r"</?\s*source", "‹source", s.text, flags=re.IGNORECASE)  # a document cannot close its tag
+            blocks.append(f'<source n="{n}" title="{m.get("title", "")}{where}" as_of="{m.get("as_of", "")}">\n'
+                          f"{text}\n</source>")
+        hint = self.prompts.get("explain", language, code=code) if code else ""
+        user = self.prompts.get("answer", language, sources="\n".join(blocks),
+                                audience=" ".join(p for p in (self.prompts.audience(audience, language), hint) if p),
+                                question=question)
+        return [("system", self.prompts.get("system", language)), ("user", user)]
+
+    # -- the whole answer --------------------------------------------------------------------------------------
+    def stream(self, question: str, history: list[Turn] | None = None, audience: str | None = None,
+               backend: str | None = None) -> AnswerStream:
+        history = history or []
+        audience = audience or self.settings.audience
+        language = detect_language(question, default=detect_language(history[-1].question) if history else "nb")
+        answer = Answer(question=question, standalone=question, language=language, audience=audience)
+        return AnswerStream(self._run(answer, history, backend), answer)
+
+    def ask(self, question: str, history: list[Turn] | None = None, audience: str | None = None,
+            backend: str | None = None) -> Answer:
+        stream = self.stream(question, history, audience, backend)
+        for _ in stream:
+            pass
+        return stream.answer
+
+    def _run(self, answer: Answer, history: list[Turn], backend: str | None) -> Iterator[str]:
+        lang = answer.language
+        answer.standalone = self.condense(answer.question, history, lang)
+        sources, code, strong = self.sources_for(answer.standalone, lang)
+        answer.sources = sources
+        if not strong:
+            answer.refused, answer.backend, answer.text = True, "refusal", self.prompts.get("refusal", lang)
+            yield answer.text
+            return
+        prompt = Prompt(messages=self.messages(answer.standalone, lang, answer.audience, sources, code),
+                        question=answer.standalone, language=lang, sources=sources,
+                        intro=self.prompts.get("extractive", lang))
+        chain = [b for b in self.chain if backend is None or b.name.split(" ")[0] == backend] or self.chain[-1:]
+        parts: list[str] = []
+        for n, candidate in enumerate(chain):
+            ok, why = candidate.available()
+            if not ok:
+                continue
+            try:
+                for token in candidate.stream(prompt):
+                    parts.append(token)
+                    yield token
+                answer.backend = candidate.name
+                break
+            except LLMError as exc:
+                following = next((b.name for b in chain[n + 1 :] if b.available()[0]), None)
+                notice = NOTICES[lang].format(failed=candidate.name, reason=exc, next=following or "-")
+                answer.notices.append(notice)
+                parts.clear()
+                yield f"\n\n_{notice}_\n\n"
+        answer.text = "".join(parts).strip()
+        if not answer.text:  # even the extractive backend found no sentence worth quoting
+            answer.refused, answer.backend, answer.text = True, "refusal", self.prompts.get("refusal", lang)
+            yield answer.text
+            return
+        answer.citations = self.citations(answer.text, sources)
+        if answer.audience == "student" and answer.citations:
+            refs = self.references(answer.citations, lang)
+            answer.text += "\n\n" + refs
+            yield "\n\n" + refs
+
+    @staticmethod
+    def citations(text: str, sources: list[Result]) -> list[Citation]:
+        """The sources the answer cites, in citation-number order; all sources shown when it cites none."""
+        cited = sorted({int(n) for n in CITATION.findall(text) if 1 <= int(n) <= len(sources)})
+        out = []
+        for n in cited or range(1, len(sources) + 1):
+            m = sources[n - 1].metadata
+            out.append(Citation(n=n, title=m.get("title", ""), source=m.get("source", ""), page=m.get("page"),
+                                section=m.get("section", ""), as_of=str(m.get("as_of", "")), text=sources[n - 1].text))
+        return out
+
+    @staticmethod
+    def references(citations: list[Citation], language: str) -> str:
+        from datetime import date
+
+        today = date.today().isoformat()
+        lines = [f"**{REFERENCES[language]}**"]
+        for c in citations:
+            page = f", s. {c.page}" if c.page and language == "nb" else (f", p. {c.page}" if c.page else "")
+            lines.append(f"[{c.n}] {c.title}{page} ({c.as_of}). {c.source} ({ACCESSED[language]} {today})")
+        return "\n".join(lines)

@@ -1,0 +1,129 @@
+"""Evaluation on JSONL question files: retrieval hit@k and MRR per mode, and (optionally) answer quality.
+
+A line: {"id", "question", "lang", "must": [["alt1", "alt2"], ["alt3"]], "answer", "refuse": true, "follows": "id"}.
+"must" holds when every group is matched, case-insensitively, by at least one of its alternatives.
+"""
+from __future__ import annotations
+
+import json
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from assistant.answer import Answerer, Turn
+from assistant.retrieval import Retriever
+
+
+@dataclass
+class Question:
+    id: str
+    question: str
+    lang: str = ""
+    must: list[list[str]] = field(default_factory=list)
+    refuse: bool = False
+    follows: str | None = None
+
+
+def load_questions(path: Path, must_file: Path | None = None) -> list[Question]:
+    """Questions of a JSONL file; `must_file` (JSON {id: must}) adds checks to a file that has none."""
+    extra = json.loads(must_file.read_text(encoding="utf-8")) if must_file else {}
+    out = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except ValueError as exc:
+            raise ValueError(f"{path}:{n} is not JSON: {exc}") from exc
+        if not isinstance(obj, dict) or not isinstance(obj.get("question"), str):
+            raise ValueError(f"{path}:{n} has no \"question\" text")
+        must = obj.get("must") or extra.get(str(obj.get("id"))) or []
+        if not all(isinstance(g, list) and all(isinstance(a, str) for a in g) for g in must):
+            raise ValueError(f"{path}:{n}: \"must\" must be a list of lists of strings")
+        out.append(Question(id=str(obj.get("id", n)), question=obj["question"], lang=obj.get("lang", ""),
+                            must=must, refuse=bool(obj.get("refuse", False)), follows=obj.get("follows")))
+    return out
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.lower().replace("\u00a0", " ").split())
+
+
+def satisfies(text: str, must: list[list[str]]) -> bool:
+    t = _norm(text)
+    return all(any(_norm(alt) in t for alt in group) for group in must)
+
+
+def first_match_rank(texts: list[str], must: list[list[str]]) -> int | None:
+    """1-based rank of the first chunk that matches at least one group."""
+    for n, text in enumerate(texts, start=1):
+        t = _norm(text)
+        if any(any(_norm(alt) in t for alt in group) for group in must):
+            return n
+    return None
+
+
+class Evaluator:
+    def __init__(self, retriever: Retriever, answerer: Answerer | None = None) -> None:
+        self.retriever = retriever
+        self.answerer = answerer
+
+    def standalone(self, q: Question, by_id: dict[str, Question]) -> str:
+        """Follow-ups are retrieved with the conversation condensed, as the app does."""
+        if not (q.follows and q.follows in by_id and self.answerer):
+            return q.question
+        first = by_id[q.follows]
+        return self.answerer.condense(q.question, [Turn(first.question, first.question, "")], q.lang or "nb")
+
+    def retrieval(self, questions: list[Question], k: int, modes: list[str]) -> dict:
+        by_id = {q.id: q for q in questions}
+        rows, summary = [], {}
+        for mode in modes:
+            hits, rr, n, seconds = 0, 0.0, 0, 0.0
+            for q in questions:
+                if q.refuse or not q.must:
+                    continue
+                query = self.standalone(q, by_id)
+                started = time.perf_counter()
+                results = self.retriever.search(query, k=k, mode=mode)
+                seconds += time.perf_counter() - started
+                texts = [r.text for r in results]
+                hit = satisfies("\n".join(texts), q.must)
+                rank = first_match_rank(texts, q.must)
+                hits += hit
+                rr += 1.0 / rank if rank else 0.0
+                n += 1
+                rows.append({"id": q.id, "mode": mode, "hit": hit, "rank": rank, "query": query})
+            summary[mode] = {"questions": n, f"hit@{k}": round(hits / max(n, 1), 3), "mrr": round(rr / max(n, 1), 3),
+                             "ms_per_query": round(1000 * seconds / max(n, 1), 1)}
+        return {"rows": rows, "summary": summary}
+
+    def answers(self, questions: list[Question], audience: str | None = None) -> dict:
+        assert self.answerer is not None
+        by_id = {q.id: q for q in questions}
+        answered: dict[str, tuple[str, str]] = {}
+        rows = []
+        for q in questions:
+            history = []
+            if q.follows and q.follows in answered:
+                first_q, first_a = answered[q.follows]
+                history = [Turn(first_q, by_id[q.follows].question, first_a)]
+            started = time.perf_counter()
+            a = self.answerer.ask(q.question, history, audience=audience)
+            answered[q.id] = (q.question, a.text)
+            cites = bool(re.search(r"\[\d+\]", a.text)) and bool(a.citations)
+            rows.append({"id": q.id, "lang": q.lang, "refuse_expected": q.refuse, "refused": a.refused,
+                         "refusal_ok": a.refused == q.refuse, "must_ok": (not q.refuse) and satisfies(a.text, q.must),
+                         "cites": cites, "language_ok": not q.lang or a.language == q.lang, "backend": a.backend,
+                         "seconds": round(time.perf_counter() - started, 2)})
+        on_topic = [r for r in rows if not r["refuse_expected"]]
+        off_topic = [r for r in rows if r["refuse_expected"]]
+        share = lambda rs, key: round(sum(r[key] for r in rs) / max(len(rs), 1), 3)  # noqa: E731
+        return {"rows": rows, "summary": {
+            "questions": len(rows), "must": share(on_topic, "must_ok"), "cites": share(on_topic, "cites"),
+            "answered_on_topic": round(1 - share(on_topic, "refused"), 3),
+            "refused_off_topic": share(off_topic, "refused"), "refusal_correct": share(rows, "refusal_ok"),
+            "language": share(rows, "language_ok"), "seconds_per_answer": share(rows, "seconds"),
+            "backends": sorted({r["backend"] for r in rows}),
+        }}

@@ -2,31 +2,39 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8501
 export HF_HUB_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install index run test clean
+.PHONY: install-run install-test index model run test bench clean
 
-$(STAMP): pyproject.toml
+# One stamp per extra set: reinstall only when pyproject.toml changes.
+$(VENV)/.installed-%: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q torch==2.13.0
-	$(BIN)/pip install -q -e '.[dev]'
-	touch $(STAMP)
+	$(BIN)/pip install -q -e '.[$*]'
+	touch $@
 
-install: $(STAMP)
+install-run: $(VENV)/.installed-llm
+install-test: $(VENV)/.installed-dev
 
-index: install
+index: install-run
 	$(BIN)/python -m ingest
 
-run: index
+model: install-run
+	$(BIN)/python -m assistant model prepare
+
+run: index model
 	$(BIN)/streamlit run app.py --server.address $(HOST) --server.port $(PORT) --server.headless true
 
-test: install
+test: install-test
+	$(BIN)/python -m assistant model prepare --name qwen2.5-coder-0.5b
 	$(BIN)/python -m pytest -q
+
+bench: install-run install-test
+	$(BIN)/python bench/run.py
 
 clean:
 	rm -rf data/index

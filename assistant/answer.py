@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterator
 
+from assistant import sentences
 from assistant.cards import render
 from assistant.catalog import Catalog, find_codes
 from assistant.language import detect_language
@@ -152,7 +153,9 @@ class Answerer:
         for n, s in enumerate(sources, start=1):
             m = s.metadata
             where = f", page {m['page']}" if m.get("page") else (f", {m['section']}" if m.get("section") else "")
-            text = re.sub(r"</?\s*source", "‹source", s.text, flags=re.IGNORECASE)  # a document cannot close its tag
+            text = s.text if s.id.startswith("catalog:") else "\n".join(
+                [s.text.split("\n", 1)[0], *sentences.best(question, s.text, self.settings.context_sentences)])
+            text = re.sub(r"</?\s*source", "‹source", text, flags=re.IGNORECASE)  # a document cannot close its tag
             blocks.append(f'<source n="{n}" title="{m.get("title", "")}{where}" as_of="{m.get("as_of", "")}">\n'
                           f"{text}\n</source>")
         hint = self.prompts.get("explain", language, code=code) if code else ""

@@ -146,6 +146,17 @@ def cmd_eval(services: Services, args) -> int:
     return 0
 
 
+def cmd_feedback(services: Services, args) -> int:
+    store = services.feedback
+    if args.out:
+        with open(args.out, "w", encoding="utf-8", newline="") as f:
+            n = store.export_csv(f)
+        print(f"{n} feedback rows written to {args.out}", file=sys.stderr)
+    else:
+        store.export_csv(sys.stdout)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m assistant", description="Bærekraftsassistenten")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -182,6 +193,10 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--audience", choices=["citizen", "employee", "student"])
     ev.add_argument("--json", action="store_true")
     ev.set_defaults(func=cmd_eval)
+    fb = sub.add_parser("feedback", help="export the feedback given in the app as CSV")
+    fb.add_argument("action", choices=["export"])
+    fb.add_argument("--out", type=Path, help="file to write (default: standard output)")
+    fb.set_defaults(func=cmd_feedback)
     status = sub.add_parser("status", help="what the index holds")
     status.add_argument("--json", action="store_true")
     status.set_defaults(func=cmd_status)

@@ -5,7 +5,6 @@ and the answering falls through the chain when a backend is unavailable or fails
 """
 from __future__ import annotations
 
-import re
 import threading
 import time
 from abc import ABC, abstractmethod
@@ -13,6 +12,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Iterator
 
+from assistant import sentences
 from assistant.lexical import tokens
 from assistant.models import MODELS, ModelUnavailable, model_file, ready
 from assistant.settings import Settings
@@ -189,13 +189,6 @@ class LlamaCppBackend(Backend):
                 raise LLMError(f"{self.name} failed: {_reason(exc)}") from exc
 
 
-_SENTENCES = re.compile(r"(?<=[.!?])\s+(?=[A-ZÆØÅ«\"(\[])|\n+")  # not inside "15. mars"
-_WRAPPED = re.compile(r"(?<!\n)\n(?![\n\-*|#>]|\d+\.\s)")
-_INSTRUCTION = re.compile(
-    r"\b(ignore|disregard|forget)\b.{0,40}\b(instructions?|rules|prompt)\b|\bignorer\b.{0,40}\b(instruks|instruksjoner|regler)\b"
-    r"|\b(you must|du må) (now )?(answer|svare|say|si)\b", re.IGNORECASE)
-
-
 class ExtractiveBackend(Backend):
     """No LLM: the sentences of the sources that best match the question, quoted and cited."""
 
@@ -212,18 +205,12 @@ class ExtractiveBackend(Backend):
         scored = []
         for n, source in enumerate(prompt.sources, start=1):
             same_language = source.metadata.get("language") == prompt.language
-            lines = source.text.split("\n")
-            body = "\n".join(lines[1:]) if len(lines) > 1 else source.text  # line 1 is the title prefix
-            body = _WRAPPED.sub(" ", body)  # hard-wrapped Markdown lines belong to one sentence
-            for pos, sentence in enumerate(s.strip() for s in _SENTENCES.split(body)):
-                if len(sentence) < 25 or _INSTRUCTION.search(sentence):
+            for pos, sentence in enumerate(sentences.split(source.text)):
+                if len(sentence) < 25 or sentences.INSTRUCTION.search(sentence):
                     continue  # too short to say anything, or an instruction planted in a document
-                have = set(tokens(sentence, ("nb", "en")))
-                overlap = len(wanted & have) / (1 + len(wanted))
-                if not overlap:
-                    continue
-                score = overlap + 0.15 * same_language + 0.1 / (n + pos) + 0.05 * (n == 1)
-                scored.append((score, n, pos, sentence))
+                share = sentences.overlap(wanted, sentence)
+                if share:
+                    scored.append((share + 0.15 * same_language + 0.1 / (n + pos) + 0.05 * (n == 1), n, pos, sentence))
         best = sorted(scored, key=lambda t: -t[0])[: self.max_sentences]
         if not best:
             return

@@ -6,7 +6,9 @@ from functools import cached_property
 
 from assistant.answer import Answerer
 from assistant.catalog import Catalog, load_catalog
+from assistant.feedback import FeedbackStore
 from assistant.llm import Backend, backends
+from assistant.quiz import load_quiz_files
 from assistant.prompts import Prompts
 from assistant.embeddings import Embedder, make_embedder
 from assistant.retrieval import Retriever
@@ -44,6 +46,14 @@ class Services:
     @cached_property
     def answerer(self) -> Answerer:
         return Answerer(self.settings, self.retriever, self.catalog, self.prompts, self.backends)
+
+    @cached_property
+    def feedback(self) -> FeedbackStore:
+        return FeedbackStore(self.settings.feedback_db)
+
+    @cached_property
+    def quiz_items(self) -> list[dict]:
+        return load_quiz_files(self.settings.corpus_dirs)
 
     def backend_status(self) -> list[dict]:
         """Each backend of the chain: usable now, and why not."""

@@ -41,6 +41,7 @@ class Settings(BaseSettings):
     audience: Literal["citizen", "employee", "student"] = "citizen"
     prompts_dir: Path = Path("prompts")
     answer_sources: int = 4  # chunks given to the model
+    context_sentences: int = 4  # of each chunk, the sentences that best match the question (shorter prompts)
     # Refusal, calibrated on the dev questions plus off-topic ones (BENCHMARKS.md): answer when the question
     # names a known code, or the best chunk's cosine similarity is >= answer_above, or it is >= refuse_below and
     # at least min_coverage of the question's words occur in the top chunks.
@@ -59,6 +60,12 @@ class Settings(BaseSettings):
     models_dir: Path = Path("data/models")
     llm_threads: int = 2
     llm_context: int = 4096
+
+    # App
+    feedback_db: Path = Path("data/feedback.sqlite")
+    uploads_dir: Path = Path("data/uploads")
+    upload_max_mb: float = 20.0
+    admin_password: str | None = None  # the admin page exists only when this is set
 
     openai_base_url: str | None = None
     openai_model: str = "default"

@@ -12,6 +12,7 @@ from langchain_core.documents import Document
 from assistant.cards import sections
 from assistant.catalog import LANGS, Catalog, CatalogError, load_catalog_file
 from assistant.language import detect_language
+from assistant.quiz import parse_quiz, quiz_documents_text
 
 
 class LoadError(Exception):
@@ -193,6 +194,17 @@ def load_pdf(path: Path) -> list[Document]:
 
 
 # --- Catalogues (YAML) -----------------------------------------------------------------------------------------
+def load_quiz(path: Path, data: dict) -> list[Document]:
+    """Quiz items are indexed too: each is a short question-and-answer document in both languages."""
+    try:
+        items = parse_quiz(data, path.as_posix())
+    except CatalogError as exc:
+        raise LoadError(f"quiz: {exc}") from exc
+    return [Document(page_content=quiz_documents_text(q, lang), metadata={
+        "source": str(q["source"]), "title": q[f"question_{lang}"], "language": lang, "doc_type": "quiz",
+        "as_of": str(q["as_of"]), "codes": [], "section": q["id"], "whole": True}) for q in items for lang in LANGS]
+
+
 def load_catalog(path: Path, catalog: Catalog) -> list[Document]:
     """One document per item, language and section; `catalog` resolves cross-references across files."""
     _read_text(path)  # empty / not UTF-8

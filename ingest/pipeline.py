@@ -21,7 +21,7 @@ from assistant.embeddings import Embedder, make_embedder
 from assistant.settings import Settings
 from assistant.store import Store, StoreError, open_client
 from ingest.chunking import Chunker
-from ingest.loaders import CATALOG_SUFFIXES, LOADERS, SUPPORTED, LoadError, load_catalog
+from ingest.loaders import CATALOG_SUFFIXES, LOADERS, SUPPORTED, LoadError, load_catalog, load_quiz
 from ingest.manifest import FileEntry, Manifest
 
 IGNORED_NAMES = {"README.md"}  # format documentation, not knowledge
@@ -195,7 +195,9 @@ class Pipeline:
             except yaml.YAMLError as exc:
                 raise LoadError(f"not valid YAML: {str(exc).splitlines()[0]}") from exc
             if not is_catalog(data):
-                raise LoadError("a YAML file must be a catalogue (top-level key 'catalog: sdg' or 'catalog: u4ssc')")
+                raise LoadError("a YAML file must be a catalogue (top-level key 'catalog: sdg', 'u4ssc' or 'quiz')")
+            if data["catalog"] == "quiz":
+                return load_quiz(path, data)
             return load_catalog(path, catalog)
         if suffix not in LOADERS:
             raise LoadError(f"unknown file type '{suffix or path.name}' (supported: {', '.join(SUPPORTED)})")

@@ -1,0 +1,35 @@
+"""Quiz mode for competence training: deterministic questions, checked with the source shown, and a score."""
+from __future__ import annotations
+
+import streamlit as st
+
+from assistant.quiz import build_quiz, score
+from assistant.services import Services
+from assistant.views.text import T
+
+QUESTIONS = 10
+
+
+def render(svc: Services, lang: str, audience: str) -> None:
+    t = T[lang]
+    st.write(t["quiz_intro"].format(n=QUESTIONS))
+    seed = st.session_state.setdefault("quiz_seed", 0)
+    if st.button(t["new_quiz"], key="quiz-new"):
+        st.session_state["quiz_seed"] = seed = seed + 1
+        st.session_state.pop("quiz_checked", None)
+    questions = build_quiz(svc.catalog, svc.quiz_items, lang, n=QUESTIONS, seed=seed)
+    with st.form(f"quiz-{seed}-{lang}"):
+        choices = {}
+        for n, q in enumerate(questions, start=1):
+            picked = st.radio(f"{n}. {q.question}", q.options, index=None, key=f"quiz-{seed}-{lang}-{q.id}")
+            choices[q.id] = q.options.index(picked) if picked is not None else None
+        checked = st.form_submit_button(t["check"])
+    if not (checked or st.session_state.get("quiz_checked") == (seed, lang)):
+        return
+    st.session_state["quiz_checked"] = (seed, lang)
+    right, total = score(questions, choices)
+    for n, q in enumerate(questions, start=1):
+        ok = q.check(choices[q.id])
+        verdict = t["right"] if ok else t["wrong"].format(answer=q.options[q.answer])
+        (st.success if ok else st.error)(f"{n}. {verdict}. {q.explanation} — {t['source']}: {q.source} ({q.as_of})")
+    st.metric(t["score"].format(right=right, total=total), f"{right}/{total}")

@@ -1,0 +1,118 @@
+"""The app's logic outside Streamlit: quiz, feedback store and CSV export, student exports, upload checks."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+
+import pytest
+
+from assistant.answer import Answer, Citation
+from assistant.catalog import Catalog
+from assistant.export import conversation_markdown, references
+from assistant.feedback import FeedbackStore
+from assistant.quiz import build_quiz, load_quiz_files, score
+from assistant.uploads import UploadError, check, safe_name, store
+from conftest import CORPUS, ROOT
+
+
+@pytest.fixture(scope="module")
+def catalog():
+    return Catalog.from_dirs([CORPUS])
+
+
+def test_quiz_is_deterministic_mixed_and_scored(catalog):
+    items = load_quiz_files([CORPUS])
+    assert len(items) >= 20
+    a = build_quiz(catalog, items, "nb", n=10, seed=3)
+    b = build_quiz(catalog, items, "nb", n=10, seed=3)
+    assert [(q.id, q.options) for q in a] == [(q.id, q.options) for q in b], "same seed, same quiz"
+    assert [q.id for q in build_quiz(catalog, items, "nb", n=10, seed=4)] != [q.id for q in a]
+    assert len({q.id for q in a}) == 10 and any(q.id in {i["id"] for i in items} for q in a)
+    assert any(q.id.startswith(("goal-", "indicator-", "kpi-")) for q in a)
+    for q in a:
+        assert len(set(q.options)) == len(q.options) >= 2 and 0 <= q.answer < len(q.options)
+        assert q.source and q.explanation
+    choices = {q.id: q.answer for q in a}
+    choices[a[0].id] = (a[0].answer + 1) % len(a[0].options)
+    choices[a[1].id] = None
+    assert score(a, choices) == (8, 10)
+    en = build_quiz(catalog, items, "en", n=10, seed=3)
+    assert all(not q.question.startswith(("Hvilket", "Hva", "Når")) for q in en)
+
+
+def test_goal_quiz_questions_are_right(catalog):
+    for q in build_quiz(catalog, [], "en", n=200, seed=1):
+        if q.id.startswith("goal-"):
+            code = q.id.removeprefix("goal-")
+            assert q.options[q.answer] == f"Goal {code}"
+            assert catalog.get(code).short["en"] in q.question
+
+
+def answer(question: str, cites: list[tuple[str, str, int | None]]) -> Answer:
+    a = Answer(question=question, standalone=question, language="nb", audience="student", backend="extractive",
+               text=f"Svar på {question} [1]")
+    a.citations = [Citation(n=n, title=t, source=s, page=p, section="", as_of="2022-03-15", text="...")
+                   for n, (t, s, p) in enumerate(cites, start=1)]
+    return a
+
+
+def test_references_are_listed_once_in_order_of_use():
+    conv = [answer("A?", [("Om senteret", "https://x/om", None), ("Årsrapport", "data/uploads/ar.pdf", 3)]),
+            answer("B?", [("Om senteret", "https://x/om", None)])]
+    refs = references(conv, "nb", accessed="2026-11-29")
+    assert refs == ["Om senteret (2022-03-15). https://x/om (lest 2026-11-29)",
+                    "Årsrapport, s. 3 (2022-03-15). data/uploads/ar.pdf (lest 2026-11-29)"]
+    md = conversation_markdown(conv, "en", accessed="2026-11-29")
+    assert md.startswith("# Conversation with Bærekraftsassistenten")
+    assert "## 2. Question: B?" in md and "## References" in md and "accessed 2026-11-29" in md
+
+
+def test_feedback_store_and_csv_export(tmp_path):
+    db = FeedbackStore(tmp_path / "fb.sqlite")
+    db.add(1, "Når?", "I juni 2020 [1].", [{"n": 1, "title": "Om"}], "extractive", "nb", "citizen", "bra")
+    db.add(-1, "What?", "Sorry", [], "refusal", "en", "student")
+    with pytest.raises(ValueError):
+        db.add(0, "x", "y", [], "z")
+    out = io.StringIO()
+    assert db.export_csv(out) == 2
+    rows = list(csv.DictReader(io.StringIO(out.getvalue())))
+    assert [r["rating"] for r in rows] == ["1", "-1"] and rows[0]["comment"] == "bra"
+    assert json.loads(rows[0]["sources"])[0]["title"] == "Om"
+
+
+def test_feedback_export_cli(tmp_path):
+    import os
+
+    FeedbackStore(tmp_path / "fb.sqlite").add(1, "Q", "A", [], "extractive")
+    env = {**os.environ, "ASSISTANT_FEEDBACK_DB": str(tmp_path / "fb.sqlite")}
+    done = subprocess.run([sys.executable, "-m", "assistant", "feedback", "export", "--out", str(tmp_path / "f.csv")],
+                          capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "f.csv").read_text(encoding="utf-8").splitlines()[1].startswith("1,")
+
+
+@pytest.mark.parametrize("name, data, reason", [
+    ("empty.txt", b"", "empty"),
+    ("big.txt", b"x" * 2000, "above the limit"),
+    ("virus.exe", b"MZ\x90\x00", "not accepted"),
+    ("fake.pdf", b"just text", "the content is text"),
+    ("real.txt", b"%PDF-1.7 ...", "the content is PDF"),
+    ("page.html", b"plain words", "not an HTML page"),
+    ("latin.md", "Bærekraft".encode("latin-1"), "not UTF-8"),
+    ("bin.md", b"abc\x00def", "binary"),
+])
+def test_uploads_are_checked_by_content(name, data, reason):
+    with pytest.raises(UploadError, match=reason):
+        check(name, data, max_bytes=1000)
+
+
+def test_upload_names_are_made_safe(tmp_path):
+    assert safe_name("../../etc/passwd") == "passwd"
+    assert safe_name("C:\\Users\\x\\Årsrapport 2021 (endelig).pdf") == "Arsrapport-2021-endelig-.pdf"
+    assert safe_name(".hidden.md") == "hidden.md"
+    path = store(tmp_path / "up", "../notat om mål.md", "# Notat\nTekst.".encode(), max_bytes=1000)
+    assert path.parent == tmp_path / "up" and path.name == "notat-om-mal.md"
+    assert store(tmp_path / "up", "side.html", b"<!DOCTYPE html><html><body>x</body></html>", 1000).suffix == ".html"

@@ -144,8 +144,9 @@ class Answerer:
             return False
         s = self.settings
         top = max(r.score for r in results)
-        return top >= s.answer_above or (top >= s.refuse_below and
-                                         coverage(question, [r.text for r in results]) >= s.min_coverage)
+        return top >= s.answer_above or (
+            top >= s.refuse_below and coverage(question, [r.text for r in results]) >= s.min_coverage
+            and self.retriever.lexical.known(question) >= s.min_known)
 
     def messages(self, question: str, language: str, audience: str, sources: list[Result], code: str | None):
         """System prompt first and unchanged between questions, so llama.cpp can reuse its cache."""

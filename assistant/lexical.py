@@ -83,6 +83,12 @@ class LexicalIndex:
             return None
         return cls(meta["ids"], model, meta["fingerprint"])
 
+    def known(self, query: str) -> float:
+        """Share of the query's content words that occur anywhere in the corpus (either stem form)."""
+        vocab = self.model.vocab_dict if self.model is not None else {}
+        pairs = list(zip(tokens(query, ("nb",)), tokens(query, ("en",))))
+        return sum(a in vocab or b in vocab for a, b in pairs) / len(pairs) if pairs else 0.0
+
     def search(self, query: str, k: int, allowed: set[str] | None = None) -> list[tuple[str, float]]:
         """(chunk id, BM25 score) best first; `allowed` restricts to those ids (filters)."""
         if self.model is None:

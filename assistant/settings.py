@@ -44,10 +44,11 @@ class Settings(BaseSettings):
     context_sentences: int = 4  # of each chunk, the sentences that best match the question (shorter prompts)
     # Refusal, calibrated on the dev questions plus off-topic ones (BENCHMARKS.md): answer when the question
     # names a known code, or the best chunk's cosine similarity is >= answer_above, or it is >= refuse_below and
-    # at least min_coverage of the question's words occur in the top chunks.
-    answer_above: float = 0.855
-    refuse_below: float = 0.83
-    min_coverage: float = 0.65
+    # at least min_coverage of the question's words occur in the top chunks and min_known of them in the corpus.
+    answer_above: float = 0.90
+    refuse_below: float = 0.815
+    min_coverage: float = 0.5
+    min_known: float = 0.6
     llm_timeout: float = 120.0  # seconds for a whole answer
     max_tokens: int = 350
     temperature: float = 0.1

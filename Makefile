@@ -7,7 +7,7 @@ PORT   ?= 8501
 export HF_HUB_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install-run install-test index model run test bench clean
+.PHONY: install-run install-test index model run test clean
 
 # One stamp per extra set: reinstall only when pyproject.toml changes.
 $(VENV)/.installed-%: pyproject.toml
@@ -32,9 +32,6 @@ run: index model
 test: install-test
 	$(BIN)/python -m assistant model prepare --name qwen2.5-coder-0.5b
 	$(BIN)/python -m pytest -q
-
-bench: install-run install-test
-	$(BIN)/python bench/run.py
 
 clean:
 	rm -rf data/index

@@ -14,7 +14,7 @@ from assistant.cards import render
 from assistant.catalog import Catalog, find_codes
 from assistant.language import detect_language
 from assistant.lexical import coverage
-from assistant.llm import Backend, LLMError, Prompt
+from assistant.llm import Backend, ExtractiveBackend, LLMError, Prompt
 from assistant.prompts import Prompts
 from assistant.retrieval import Result, Retriever
 from assistant.settings import Settings
@@ -28,7 +28,19 @@ NOTICES = {
     "en": "{failed} did not answer ({reason}). Answering with {next} instead.",
 }
 REFERENCES = {"nb": "Referanser", "en": "References"}
+EVIDENCE = {"nb": "Fra kildene:", "en": "From the sources:"}
 ACCESSED = {"nb": "lest", "en": "accessed"}
+
+
+@dataclass
+class Evidence:
+    top: float  # best cosine similarity among the retrieved chunks
+    coverage: float  # share of the question's words found in them
+    known: float  # share of the question's words found anywhere in the corpus
+
+    def strong(self, answer_above: float, refuse_below: float, min_coverage: float, min_known: float) -> bool:
+        return self.top >= answer_above or (self.top >= refuse_below and self.coverage >= min_coverage
+                                            and self.known >= min_known)
 
 
 @dataclass
@@ -138,15 +150,16 @@ class Answerer:
             source.rank = n
         return sources, (codes[0] if codes else None), bool(codes) or self.strong(standalone, results)
 
+    def evidence(self, question: str, results: list[Result]) -> "Evidence":
+        return Evidence(top=max((r.score for r in results), default=0.0),
+                        coverage=coverage(question, [r.text for r in results]),
+                        known=self.retriever.lexical.known(question))
+
     def strong(self, question: str, results: list[Result]) -> bool:
         """Is the evidence good enough to answer? (thresholds in settings, calibrated in BENCHMARKS.md)"""
-        if not results:
-            return False
         s = self.settings
-        top = max(r.score for r in results)
-        return top >= s.answer_above or (
-            top >= s.refuse_below and coverage(question, [r.text for r in results]) >= s.min_coverage
-            and self.retriever.lexical.known(question) >= s.min_known)
+        return bool(results) and self.evidence(question, results).strong(s.answer_above, s.refuse_below,
+                                                                         s.min_coverage, s.min_known)
 
     def messages(self, question: str, language: str, audience: str, sources: list[Result], code: str | None):
         """System prompt first and unchanged between questions, so llama.cpp can reuse its cache."""
@@ -204,6 +217,14 @@ class Answerer:
                     parts.append(token)
                     yield token
                 answer.backend = candidate.name
+                if self.settings.quote_evidence and candidate.name != "extractive":
+                    # a small model's wording is backed by the sentences it drew on, quoted and numbered
+                    quotes = "".join(ExtractiveBackend(max_sentences=2).stream(
+                        Prompt(messages=[], question=prompt.question, language=lang, sources=sources,
+                               intro=EVIDENCE[lang])))
+                    if quotes:
+                        parts.append("\n\n" + quotes)
+                        yield "\n\n" + quotes
                 break
             except LLMError as exc:
                 following = next((b.name for b in chain[n + 1 :] if b.available()[0]), None)

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from assistant.services import Services
+from assistant.evaluation import load_questions
 from assistant.prompts import PromptError
 from assistant.store import StoreError
 
@@ -25,23 +26,15 @@ def _print_results(query: str, results) -> None:
         print(f"    {snippet[:240]}{'...' if len(snippet) > 240 else ''}")
 
 
-def _questions(path: Path) -> list[str]:
-    out = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except ValueError as exc:
-            raise SystemExit(f"error: {path}:{n} is not JSON ({exc})")
-        if not isinstance(obj, dict) or not isinstance(obj.get("question"), str):
-            raise SystemExit(f"error: {path}:{n} has no \"question\" field")
-        out.append(obj["question"])
-    return out
-
-
 def cmd_search(services: Services, args) -> int:
-    queries = _questions(args.batch) if args.batch else [args.query]
+    if args.batch:
+        try:
+            queries = [q.question for q in load_questions(args.batch)]
+        except (OSError, ValueError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+    else:
+        queries = [args.query]
     for query in queries:
         results = services.retriever.search(query, k=args.k, mode=args.mode, language=args.language,
                                             doc_type=args.doc_type)
@@ -117,7 +110,7 @@ def cmd_model(services: Services, args) -> int:
 
 
 def cmd_eval(services: Services, args) -> int:
-    from assistant.evaluation import Evaluator, load_questions
+    from assistant.evaluation import Evaluator
 
     try:
         questions = load_questions(args.file, args.must)

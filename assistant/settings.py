@@ -42,6 +42,7 @@ class Settings(BaseSettings):
     prompts_dir: Path = Path("prompts")
     answer_sources: int = 4  # chunks given to the model
     context_sentences: int = 4  # of each chunk, the sentences that best match the question (shorter prompts)
+    quote_evidence: bool = True  # after a model's answer, quote the two source sentences that best support it
     # Refusal, calibrated on the dev questions plus off-topic ones (BENCHMARKS.md): answer when the question
     # names a known code, or the best chunk's cosine similarity is >= answer_above, or it is >= refuse_below and
     # at least min_coverage of the question's words occur in the top chunks and min_known of them in the corpus.

@@ -110,7 +110,8 @@ def test_feedback_is_stored(app, tmp_path):
     rows = FeedbackStore(tmp_path / "feedback.sqlite").rows()
     assert len(rows) == 1
     row = rows[0]
-    assert (row["rating"], row["comment"], row["backend"], row["answer"]) == (-1, "Kort og greit", "fake", REPLY)
+    assert (row["rating"], row["comment"], row["backend"]) == (-1, "Kort og greit", "fake")
+    assert row["answer"].startswith(REPLY)
     assert json.loads(row["sources"])[0]["n"] == 1
     assert "Takk for tilbakemeldingen!" in texts(app)
 

@@ -1,0 +1,90 @@
+"""Hybrid retrieval: BM25 kept in step with ingestion, hybrid beating each single mode, and the ask/chat CLIs."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from assistant.evaluation import Evaluator, Question
+from assistant.lexical import LexicalIndex
+from assistant.services import Services
+from conftest import ROOT, write_md
+from ingest.pipeline import Pipeline
+
+
+def test_bm25_stays_in_step_with_ingestion(settings, docs, minilm):
+    from assistant.store import Store
+
+    write_md(docs / "a.nb.md", "A", "nb", "# A\nStavangererklæringen er nettverkets verdigrunnlag.")
+    write_md(docs / "b.en.md", "B", "en", "# B\nThe strategic council meets every half year.")
+    pipeline = Pipeline(settings, embedder=minilm)
+
+    def state():
+        index = LexicalIndex.load(settings.lexical_dir)
+        ids = set(Store(settings, minilm).metadata_by_id())
+        assert index is not None and set(index.ids) == ids, "BM25 holds exactly the chunks of the store"
+        return index
+
+    pipeline.run([docs])
+    assert state().search("Stavangererklæringen", 3)
+    write_md(docs / "c.en.md", "C", "en", "# C\nBytorget is the visiting address.")  # add
+    write_md(docs / "b.en.md", "B", "en", "# B\nThe council now meets every quarter.")  # change
+    (docs / "a.nb.md").unlink()  # delete
+    pipeline.run([docs])
+    index = state()
+    assert index.search("Bytorget", 3) and index.search("quarter", 3)
+    assert not index.search("Stavangererklæringen", 3) and not index.search("half year", 3)
+
+
+# Questions on the subset index: codes (dense cannot see them), paraphrases across languages (BM25 cannot match).
+FIXTURE = [
+    Question("k1", "What is indicator 11.6.2?", must=[["particulate matter"]]),
+    Question("k2", "Hva er delmål 7.2?", must=[["fornybar"]]),
+    Question("k3", "Forklar EC: ICT: ICT: 1C", must=[["Husholdninger med internettilgang"]]),
+    Question("k4", "What is target 12.5 about?", must=[["waste generation"]]),
+    Question("k5", "Hva er indikator 12.3.1?", must=[["12.3.1"]]),
+    Question("p1", "Which firms signed partnership deals with the centre in spring 2021?", must=[["IKEA"]]),
+    Question("p2", "Hvor ofte samles det strategiske rådet?", must=[["halvår"]]),
+    Question("p3", "When did the city lose its UN designation?", must=[["23 August 2022"]]),
+    Question("p4", "Hvem betaler for sekretariatet?", must=[["NTNU"]]),
+    Question("p5", "How can I phone the centre?", must=[["72 54 00 00"]]),
+    Question("p6", "Hvilken standard bygger U4SSC-indikatorene på?", must=[["Y.4903"]]),
+    Question("p7", "What share of Karmøy households had internet access?", must=[["97"]]),
+]
+
+
+def test_hybrid_beats_dense_and_bm25_on_a_fixture(subset_index, e5):
+    services = Services(subset_index)
+    services.__dict__["embedder"] = e5
+    summary = Evaluator(services.retriever).retrieval(FIXTURE, k=5, modes=["hybrid", "dense", "bm25"])["summary"]
+    hybrid, dense, bm25 = (summary[m]["hit@5"] for m in ("hybrid", "dense", "bm25"))
+    assert hybrid > dense and hybrid > bm25, summary
+    assert hybrid >= 11 / 12, summary
+
+
+def cli(*args, settings, stdin=None):
+    env = {**os.environ, "ASSISTANT_INDEX_DIR": str(settings.index_dir), "ASSISTANT_LLM_BACKEND": "extractive",
+           "ASSISTANT_CORPUS_DIRS": json.dumps([str(d) for d in settings.corpus_dirs])}
+    return subprocess.run([sys.executable, "-m", "assistant", *args], input=stdin, capture_output=True, text=True,
+                          env=env, cwd=ROOT, timeout=300)
+
+
+def test_ask_cli_json_contract(subset_index):
+    done = cli("ask", "Når ble Bærekraftssenteret etablert?", "--json", "--audience", "employee", settings=subset_index)
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    assert set(out) == {"question", "answer", "language", "backend", "refused", "citations", "sources"}
+    assert (out["language"], out["backend"], out["refused"]) == ("nb", "extractive", False)
+    assert "juni 2020" in out["answer"]
+    assert out["citations"] and set(out["citations"][0]) == {"n", "title", "source", "page", "as_of"}
+    assert set(out["sources"][0]) == {"rank", "text", "title", "source", "page", "language", "doc_type", "codes", "score"}
+    off = json.loads(cli("ask", "Who won the 2018 World Cup?", "--json", settings=subset_index).stdout)
+    assert off["refused"] and off["language"] == "en" and off["citations"] == []
+
+
+def test_chat_cli_keeps_the_conversation(subset_index):
+    done = cli("chat", settings=subset_index, stdin="Hva handler mål 11 om?\nHva med mål 12?\n")
+    assert done.returncode == 0, done.stderr
+    first, second = done.stdout.split("[extractive]")[:2]
+    assert "11" in first and ("Ansvarlig forbruk" in second or "forbruk" in second.lower())

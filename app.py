@@ -15,7 +15,7 @@ st.set_page_config(page_title="Bærekraftsassistenten", page_icon="🌍", layout
 @st.cache_resource(show_spinner="Laster modeller ... / Loading models ...")
 def services() -> Services:
     svc = Services()
-    svc.retriever  # open the index and load the models once per server
+    svc.warm()
     return svc
 
 

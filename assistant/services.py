@@ -55,6 +55,11 @@ class Services:
     def quiz_items(self) -> list[dict]:
         return load_quiz_files(self.settings.corpus_dirs)
 
+    def warm(self) -> "Services":
+        """Open the index and load the embedder now, not at the first question."""
+        _ = self.answerer
+        return self
+
     def backend_status(self) -> list[dict]:
         """Each backend of the chain: usable now, and why not."""
         out = []

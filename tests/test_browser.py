@@ -63,6 +63,8 @@ def test_ask_in_a_real_browser(server, tmp_path):
         page.goto(server)
         box = page.get_by_placeholder("Skriv et spørsmål ...")
         expect(box).to_be_visible(timeout=120_000)
+        expect(page.get_by_role("heading", name="Bærekraftsassistenten")).to_be_visible()
+        assert page.get_by_text("Traceback").count() == 0 and page.get_by_text("method").count() == 0
         box.fill("Når ble Bærekraftssenteret etablert?")
         box.press("Enter")
         answer = page.get_by_text("juni 2020").first

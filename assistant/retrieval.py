@@ -19,6 +19,7 @@ from assistant.store import Store
 
 Mode = Literal["hybrid", "dense", "bm25"]
 RRF_K = 60
+HIDDEN = ("quiz",)  # indexed for the quiz, not sources to answer from unless asked for by doc_type
 DUPLICATE_JACCARD = 0.9
 
 
@@ -80,18 +81,17 @@ class Retriever:
             if primary:
                 self.by_code.setdefault(primary, []).append(cid)
 
-    def _allowed(self, language: str | None, doc_type: str | None) -> set[str] | None:
-        if not language and not doc_type:
-            return None
+    def _allowed(self, language: str | None, doc_type: str | None) -> set[str]:
         return {cid for cid, m in self.metas.items()
-                if (not language or m.get("language") == language) and (not doc_type or m.get("doc_type") == doc_type)}
+                if (not language or m.get("language") == language)
+                and (m.get("doc_type") == doc_type if doc_type else m.get("doc_type") not in HIDDEN)}
 
-    def code_hits(self, query: str, allowed: set[str] | None) -> list[str]:
+    def code_hits(self, query: str, allowed: set[str]) -> list[str]:
         """Chunks of the items the question names, the question's language first."""
         lang = detect_language(query)
         out: list[str] = []
         for code in find_codes(query, self.catalog):
-            ids = [c for c in self.by_code.get(code, []) if allowed is None or c in allowed]
+            ids = [c for c in self.by_code.get(code, []) if c in allowed]
             ids.sort(key=lambda c: (self.metas[c].get("language") != lang, self.metas[c].get("chunk_index", 0)))
             out += ids
         return out
@@ -99,11 +99,13 @@ class Retriever:
     def search(self, query: str, k: int = 5, mode: Mode = "hybrid", language: str | None = None,
                doc_type: str | None = None) -> list["Result"]:
         allowed = self._allowed(language, doc_type)
-        if allowed is not None and not allowed:
+        if not allowed:
             return []
         qvec = self.embedder.query(query)
-        where = {k_: v for k_, v in (("language", language), ("doc_type", doc_type)) if v}
-        where = ({"$and": [{k_: v} for k_, v in where.items()]} if len(where) > 1 else where) or None
+        clauses = [{"doc_type": doc_type} if doc_type else {"doc_type": {"$nin": list(HIDDEN)}}]
+        if language:
+            clauses.append({"language": language})
+        where = clauses[0] if len(clauses) == 1 else {"$and": clauses}
         pool = max(k * 4, 20)
         dense = [] if mode == "bm25" else self.store.query(qvec, pool, where)
         cosine = {h.id: h.score for h in dense}

@@ -162,21 +162,24 @@ class Answerer:
                                                                          s.min_coverage, s.min_known)
 
     def messages(self, question: str, language: str, audience: str, sources: list[Result], code: str | None):
-        """System prompt first and unchanged between questions, so llama.cpp can reuse its cache."""
+        """System prompt (with the audience) first and unchanged between a session's questions, so llama.cpp can
+        reuse its cache; the user message holds only what changes."""
         blocks = []
         for n, s in enumerate(sources, start=1):
             m = s.metadata
-            where = f", page {m['page']}" if m.get("page") else (f", {m['section']}" if m.get("section") else "")
+            # the tag names the document and the innermost heading; the chunk's own heading line would repeat it
+            section = m.get("section", "").split(" > ")[-1]
+            where = f", page {m['page']}" if m.get("page") else (f", {section}" if section else "")
             text = s.text if s.id.startswith("catalog:") else "\n".join(
-                [s.text.split("\n", 1)[0], *sentences.best(question, s.text, self.settings.context_sentences)])
+                sentences.best(question, s.text, self.settings.context_sentences))
             text = re.sub(r"</?\s*source", "‹source", text, flags=re.IGNORECASE)  # a document cannot close its tag
             blocks.append(f'<source n="{n}" title="{m.get("title", "")}{where}" as_of="{m.get("as_of", "")}">\n'
                           f"{text}\n</source>")
         hint = self.prompts.get("explain", language, code=code) if code else ""
-        user = self.prompts.get("answer", language, sources="\n".join(blocks),
-                                audience=" ".join(p for p in (self.prompts.audience(audience, language), hint) if p),
-                                question=question)
-        return [("system", self.prompts.get("system", language)), ("user", user)]
+        user = re.sub(r"\n{3,}", "\n\n", self.prompts.get("answer", language, sources="\n".join(blocks), hint=hint,
+                                                          question=question))  # no gap where there is no hint
+        system = f'{self.prompts.get("system", language)}\n\n{self.prompts.audience(audience, language)}'
+        return [("system", system), ("user", user)]
 
     # -- the whole answer --------------------------------------------------------------------------------------
     def stream(self, question: str, history: list[Turn] | None = None, audience: str | None = None,

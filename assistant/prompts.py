@@ -8,7 +8,7 @@ import yaml
 
 LANGS = ("nb", "en")
 TEMPLATES = {  # name -> placeholders it must contain
-    "system": (), "answer": ("{sources}", "{audience}", "{question}"), "condense": ("{history}", "{question}"),
+    "system": (), "answer": ("{sources}", "{hint}", "{question}"), "condense": ("{history}", "{question}"),
     "explain": ("{code}",), "refusal": (), "extractive": (),
 }
 

@@ -6,8 +6,8 @@ import re
 
 from assistant.lexical import tokens
 
-_SENTENCES = re.compile(r"(?<=[.!?])\s+(?=[A-ZÆØÅ«\"(\[])|\n+")  # not inside "15. mars"
-_WRAPPED = re.compile(r"(?<!\n)\n(?![\n\-*|#>]|\d+\.\s)")  # hard-wrapped Markdown lines belong to one sentence
+_SENTENCES = re.compile(r"(?<=[.!?])\s+(?=[A-ZÆØÅ«\"(\[])")  # not inside "15. mars"
+_WRAPPED = re.compile(r"(?<!\n)\n(?![\n\-*•|#>]|\d+[.)]\s)")  # hard-wrapped Markdown lines belong to one sentence
 INSTRUCTION = re.compile(
     r"\b(ignore|disregard|forget)\b.{0,40}\b(instructions?|rules|prompt)\b|\bignorer\b.{0,40}\b(instruks|instruksjoner|regler)\b"
     r"|\b(you must|du må) (now )?(answer|svare|say|si)\b", re.IGNORECASE)
@@ -17,17 +17,33 @@ def split(text: str) -> list[str]:
     """The sentences of a chunk's body (its first line is the title prefix the chunker added)."""
     lines = text.split("\n")
     body = "\n".join(lines[1:]) if len(lines) > 1 else text
-    return [s.strip() for s in _SENTENCES.split(_WRAPPED.sub(" ", body)) if s.strip()]
+    out = []
+    for line in _WRAPPED.sub(" ", body).split("\n"):
+        parts = _SENTENCES.split(line.strip())
+        if len(parts) > 1 and re.fullmatch(r"\d+[.)]", parts[0]):  # "1. Trondheim kommune" is one list item
+            parts[:2] = [f"{parts[0]} {parts[1]}"]
+        out += [" ".join(p.split()) for p in parts if p.strip()]
+    return out
 
 
 def overlap(question_tokens: set[str], sentence: str) -> float:
     return len(question_tokens & set(tokens(sentence, ("nb", "en")))) / (1 + len(question_tokens))
 
 
+_ITEM = re.compile(r"^([-*•]|\d+[.)])\s")
+MAX_ITEMS = 12
+
+
 def best(question: str, text: str, n: int) -> list[str]:
     """The n sentences that share most words with the question, in their original order; never an
-    instruction planted in a document."""
+    instruction planted in a document. A chosen sentence that introduces a list (ends with ":") brings the list's
+    items along: they rarely repeat the question's words, but they are the answer."""
     wanted = set(tokens(question, ("nb", "en")))
-    scored = [(overlap(wanted, s), pos, s) for pos, s in enumerate(split(text)) if not INSTRUCTION.search(s)]
-    top = sorted(scored, key=lambda t: (-t[0], t[1]))[:n]
-    return [s for _, _, s in sorted(top, key=lambda t: t[1])]
+    kept = [s for s in split(text) if not INSTRUCTION.search(s)]
+    top = sorted(range(len(kept)), key=lambda i: (-overlap(wanted, kept[i]), i))[:n]
+    chosen = set(top)
+    for i in top:
+        if kept[i].endswith(":"):
+            items = range(i + 1, min(len(kept), i + 1 + MAX_ITEMS))
+            chosen.update(j for j in items if all(_ITEM.match(kept[k]) for k in range(i + 1, j + 1)))
+    return [kept[i] for i in sorted(chosen)]

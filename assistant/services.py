@@ -10,7 +10,7 @@ from assistant.feedback import FeedbackStore
 from assistant.llm import Backend, backends
 from assistant.quiz import load_quiz_files
 from assistant.prompts import Prompts
-from assistant.embeddings import Embedder, make_embedder
+from assistant.embeddings import Embedder, embedder_for
 from assistant.retrieval import Retriever
 from assistant.settings import Settings
 from assistant.store import Store
@@ -23,8 +23,7 @@ class Services:
 
     @cached_property
     def embedder(self) -> Embedder:
-        s = self.settings
-        return make_embedder(s.embedder, s.embed_batch, s.embed_threads)
+        return embedder_for(self.settings)
 
     @cached_property
     def store(self) -> Store:

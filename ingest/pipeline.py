@@ -17,7 +17,7 @@ from typing import Callable, Iterator
 
 from assistant import lexical
 from assistant.catalog import Catalog, is_catalog
-from assistant.embeddings import Embedder, make_embedder
+from assistant.embeddings import Embedder, embedder_for
 from assistant.settings import Settings
 from assistant.store import Store, StoreError, open_client
 from ingest.chunking import Chunker
@@ -107,8 +107,7 @@ class Pipeline:
         started = time.perf_counter()
         paths = paths or list(self.settings.corpus_dirs)
         with index_lock(self.settings.index_dir):
-            embedder = self.embedder or make_embedder(self.settings.embedder, self.settings.embed_batch,
-                                                      self.settings.embed_threads)
+            embedder = self.embedder or embedder_for(self.settings)
             store = self._open_store(embedder, rebuild)
             manifest = Manifest() if rebuild else Manifest.load(self.settings.manifest_path)
             manifest.embedder = embedder.spec

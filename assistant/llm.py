@@ -96,7 +96,7 @@ class OllamaBackend(ChatModelBackend):
         self.model_name = settings.ollama_model
         model = ChatOllama(
             model=settings.ollama_model, base_url=settings.ollama_host, temperature=settings.temperature,
-            num_predict=settings.max_tokens, repeat_penalty=settings.repeat_penalty, num_ctx=settings.llm_context,
+            num_predict=settings.max_tokens, repeat_penalty=settings.repeat_penalty, num_ctx=settings.llm_context, seed=settings.seed,
             client_kwargs={"timeout": settings.llm_timeout},
         )
         super().__init__(f"ollama ({settings.ollama_model})", model, settings.llm_timeout, {"stream": False})
@@ -127,7 +127,7 @@ class OpenAIBackend(ChatModelBackend):
         model = ChatOpenAI(
             model=settings.openai_model, base_url=settings.openai_base_url, api_key=settings.openai_api_key,
             temperature=settings.temperature, max_tokens=settings.max_tokens, timeout=settings.llm_timeout,
-            max_retries=0,
+            max_retries=0, seed=settings.seed,
         )
         super().__init__(f"openai ({settings.openai_model})", model, settings.llm_timeout)
 
@@ -176,6 +176,7 @@ class LlamaCppBackend(Backend):
                 chunks = llm.create_chat_completion(
                     messages=[{"role": r, "content": c} for r, c in prompt.messages], stream=True,
                     max_tokens=s.max_tokens, temperature=s.temperature, repeat_penalty=s.repeat_penalty,
+                    seed=s.seed,
                 )
                 for chunk in chunks:
                     text = chunk["choices"][0]["delta"].get("content") or ""

@@ -55,6 +55,7 @@ class Settings(BaseSettings):
     max_tokens: int = 350
     temperature: float = 0.1
     repeat_penalty: float = 1.1
+    seed: int = 0  # sampling seed: the same question over the same sources gets the same answer
 
     ollama_host: str = Field("http://127.0.0.1:11434", validation_alias=AliasChoices("ASSISTANT_OLLAMA_HOST", "OLLAMA_HOST"))
     ollama_model: str = "gemma3:4b"

@@ -177,6 +177,7 @@ def test_ollama_backend_against_the_test_server(base_settings, e5):
         assert "/api/tags" in paths and "/api/show" in paths
         chat = [body for p, body in server.requests if p == "/api/chat"]
         assert chat[-1]["stream"] is True and chat[-1]["model"] == "gemma3:4b"
+        assert chat[-1]["options"]["seed"] == 0, "sampling is seeded: the same question gets the same answer"
         assert chat[-1]["messages"][0]["role"] == "system" and "<source" in chat[-1]["messages"][1]["content"]
         # a follow-up is condensed through a non-streamed chat call
         server.reply = "Hvem var partnere i Bærekraftssenteret i 2020?"
@@ -215,3 +216,18 @@ def test_one_real_llamacpp_answer(base_settings, e5):
     answer = services.answerer.ask("When did the chief municipal executive establish Bærekraftssenteret?")
     assert answer.backend == "llamacpp (qwen2.5-coder-0.5b)" and not answer.refused
     assert "2020" in answer.text
+
+
+@pytest.mark.slow
+def test_llamacpp_sampling_follows_the_seed(base_settings):
+    settings = base_settings.model_copy(update={"llamacpp_model": "qwen2.5-coder-0.5b", "max_tokens": 24,
+                                                "temperature": 1.5})
+    prompt = Prompt([("user", "Write a short poem about a municipality and its goals.")], "poem", "en")
+
+    def sample(seed: int) -> str:
+        return "".join(LlamaCppBackend(settings.model_copy(update={"seed": seed})).stream(prompt))
+
+    sample(7)  # the first call reads the whole prompt; later ones reuse the cached prefix (logits differ in the last bits)
+    first = sample(7)
+    assert sample(7) == first
+    assert sample(8) != first, "at this temperature another seed gives another text"

@@ -1,4 +1,4 @@
-"""Tell Norwegian Bokmål from English: function words and the letters æ, ø, å."""
+"""Tell Norwegian Bokmål from English: function words and words with the letters æ, ø, å."""
 from __future__ import annotations
 
 import re
@@ -16,13 +16,14 @@ EN_WORDS = frozenset(
     mean means explain tell list give show""".split()
 )
 _WORD = re.compile(r"[a-zæøåéèü]+")
+_CAPS = re.compile(r"\b[A-ZÆØÅ]{2,}\b")  # codes and acronyms (KPI, SDG, FN, "EN: EN: AQ: 2C") say nothing of the language
 
 
 def detect_language(text: str, default: str = "nb") -> str:
     """Return "nb" or "en"; ``default`` when the text gives no signal (codes only, empty)."""
-    lowered = text.lower()
-    words = _WORD.findall(lowered)
-    nb = sum(w in NB_WORDS for w in words) + 2 * len(re.findall(r"[æøå]", lowered))
+    words = _WORD.findall(_CAPS.sub(" ", text).lower())
+    # a word with æ, ø or å counts once: Norwegian names (Bærekraftsløftet, Karmøy) turn up in English questions
+    nb = sum(w in NB_WORDS for w in words) + sum(bool(re.search("[æøå]", w)) for w in words)
     en = sum(w in EN_WORDS for w in words)
     if nb == en:
         return default

@@ -49,6 +49,9 @@ def services(base_settings, e5):
     ("Hvem vant fotball-VM i 2018?", "nb"), ("Når ble Bærekraftssenteret etablert?", "nb"),
     ("Forklar indikator 11.6.2", "nb"), ("What does indicator 11.6.2 measure?", "en"),
     ("Which partners did the centre have?", "en"), ("Hva med mål 12?", "nb"), ("How is it measured?", "en"),
+    # Norwegian names and KPI codes in English questions ("EN" is also a Norwegian word)
+    ("What is Bærekraftsløftet?", "en"), ("What was Karmøy's value for Household Internet Access?", "en"),
+    ("What is KPI EN: EN: AQ: 2C?", "en"), ("Hva er KPI EN: EN: AQ: 2C?", "nb"), ("Hva er Bærekraftsløftet?", "nb"),
 ])
 def test_language_detection(text, lang):
     assert detect_language(text) == lang

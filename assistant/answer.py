@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Iterator
 
 from assistant import sentences
-from assistant.cards import render
+from assistant.cards import definition, render
 from assistant.catalog import Catalog, find_codes
 from assistant.language import detect_language
 from assistant.lexical import coverage
@@ -221,10 +221,7 @@ class Answerer:
                     yield token
                 answer.backend = candidate.name
                 if self.settings.quote_evidence and candidate.name != "extractive":
-                    # a small model's wording is backed by the sentences it drew on, quoted and numbered
-                    quotes = "".join(ExtractiveBackend(max_sentences=2).stream(
-                        Prompt(messages=[], question=prompt.question, language=lang, sources=sources,
-                               intro=EVIDENCE[lang])))
+                    quotes = self.quotes(prompt, code)
                     if quotes:
                         parts.append("\n\n" + quotes)
                         yield "\n\n" + quotes
@@ -245,6 +242,15 @@ class Answerer:
             refs = self.references(answer.citations, lang)
             answer.text += "\n\n" + refs
             yield "\n\n" + refs
+
+    def quotes(self, prompt: Prompt, code: str | None) -> str:
+        """A small model's wording backed by source sentences, quoted and numbered: for a code, its official
+        wording from the catalogue card (source 1) first, then the sentences that best match the question."""
+        lang = prompt.language
+        first = f"> «{definition(self.catalog.get(code), lang)}» [1]\n\n" if code else ""
+        rest = "".join(ExtractiveBackend(max_sentences=2 - bool(code)).stream(
+            Prompt(messages=[], question=prompt.question, language=lang, sources=prompt.sources)))
+        return f"{EVIDENCE[lang]}\n\n{first}{rest}" if first or rest else ""
 
     @staticmethod
     def citations(text: str, sources: list[Result]) -> list[Citation]:

@@ -35,6 +35,13 @@ def heading(item: Item, lang: str) -> str:
     return f"{w[item.kind]} {item.code}: {item.label(lang)}"
 
 
+def definition(item: Item, lang: str) -> str:
+    """The item's heading and its official wording in one line: what to quote when someone asks for the code."""
+    head = heading(item, lang)
+    text = item.text["definition"][lang] if item.kind == "kpi" else item.title.get(lang, "")
+    return head if not text or text == item.label(lang) else f"{head}. {text.rstrip('.')}."
+
+
 def _goal_line(catalog: Catalog, code: str, lang: str) -> str:
     goal = catalog.items.get(code.split(".")[0])
     return f"{WORDS[lang]['goal']} {goal.code}: {goal.label(lang)}" if goal else code

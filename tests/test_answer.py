@@ -189,6 +189,16 @@ def test_ollama_backend_against_the_test_server(base_settings, e5):
         assert [b for p, b in server.requests if p == "/api/chat"][-1]["stream"] is False
 
 
+def test_a_code_answer_quotes_the_official_wording_first(base_settings, e5):
+    with FakeOllama(reply="Mål 11 handler om byer [1].") as server:
+        services = make_services(base_settings, e5, llm_backend="ollama", ollama_host=server.url)
+        answer = services.answerer.ask("Hva er bærekraftsmål 11?")
+    title = services.catalog.get("11").title["nb"]
+    quotes = [line for line in answer.text.splitlines() if line.startswith("> «")]
+    assert quotes[0].startswith("> «Bærekraftsmål 11: ") and quotes[0].endswith(f". {title}.» [1]")
+    assert len(quotes) == 2, "then the sentence that best matches the question"
+
+
 @pytest.mark.parametrize("failure", ["down", "dies mid-answer", "times out", "model missing"])
 def test_auto_falls_through_when_ollama_fails(base_settings, e5, failure):
     kwargs = {"dies mid-answer": {"die_after": 2}, "times out": {"token_delay": 0.6},

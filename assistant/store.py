@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Iterator
 from urllib.parse import urlparse
 
 import chromadb
@@ -14,6 +14,7 @@ from assistant.embeddings import ChromaEmbedding, Embedder
 from assistant.settings import Settings
 
 WRITE_BATCH = 2000  # below Chroma's max batch size
+READ_PAGE = 5000
 
 
 class StoreError(RuntimeError):
@@ -114,20 +115,28 @@ class Store:
         for start in range(0, len(ids), WRITE_BATCH):
             self._collection.delete(ids=ids[start : start + WRITE_BATCH])
 
-    def metadata_by_id(self) -> dict[str, dict]:
-        """Every chunk's metadata, by id (paged: a few thousand chunks are read in well under a second)."""
-        out: dict[str, dict] = {}
+    def _pages(self, include: list[str]) -> Iterator[dict[str, Any]]:
+        """The whole collection in pages: one unpaged get of ~100k chunks exceeds SQLite's variable limit."""
         offset = 0
         while True:
-            page = self._collection.get(include=["metadatas"], limit=5000, offset=offset)
-            out.update(zip(page["ids"], page["metadatas"]))
-            if len(page["ids"]) < 5000:
-                return out
-            offset += 5000
+            page = self._collection.get(include=include, limit=READ_PAGE, offset=offset)
+            yield page
+            if len(page["ids"]) < READ_PAGE:
+                return
+            offset += READ_PAGE
 
-    def all_chunks(self, include_embeddings: bool = False) -> dict[str, Any]:
+    def metadata_by_id(self) -> dict[str, dict]:
+        """Every chunk's metadata, by id."""
+        return {cid: meta for page in self._pages(["metadatas"]) for cid, meta in zip(page["ids"], page["metadatas"])}
+
+    def all_chunks(self, include_embeddings: bool = False) -> dict[str, list]:
+        """ids, documents, metadatas (and embeddings) of every chunk, as lists in the same order."""
         include = ["documents", "metadatas"] + (["embeddings"] if include_embeddings else [])
-        return self._collection.get(include=include)
+        out: dict[str, list] = {key: [] for key in ["ids", *include]}
+        for page in self._pages(include):
+            for key, values in out.items():
+                values.extend(page[key])
+        return out
 
     def query(self, vector: np.ndarray, k: int, where: dict | None = None) -> list[Hit]:
         if self.count() == 0:

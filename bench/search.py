@@ -46,7 +46,7 @@ def measure(store: Store, retriever: Retriever, questions: list[str], vectors: d
         started = time.perf_counter()
         store.collection.query(query_embeddings=[vectors[q]], n_results=5, include=["documents", "metadatas"])
         raw.append(1000 * (time.perf_counter() - started))
-    data = store.collection.get(include=["embeddings"])
+    data = store.all_chunks(include_embeddings=True)
     matrix = np.asarray(data["embeddings"], dtype=np.float32)
     matrix /= np.linalg.norm(matrix, axis=1, keepdims=True)
     recalls = []

@@ -90,3 +90,18 @@ def test_multilingual_default_ranks_the_english_answer_for_a_norwegian_question(
     vecs = e5.passages([answer, unrelated])
     assert vecs[0] @ q > vecs[1] @ q
     assert not np.allclose(e5.query(answer), vecs[0]), "queries and passages are encoded with different prefixes"
+
+
+def test_reading_the_whole_index_in_pages_loses_and_repeats_nothing(corpus_index, minilm, monkeypatch):
+    from assistant import store as store_module
+
+    settings, _ = corpus_index
+    store = store_module.Store(settings, minilm)
+    whole = store.collection.get(include=["documents", "embeddings"])
+    monkeypatch.setattr(store_module, "READ_PAGE", 300)
+    paged = store.all_chunks(include_embeddings=True)
+    assert len(paged["ids"]) == len(set(paged["ids"])) == store.count() > 3 * 300
+    by_id = dict(zip(whole["ids"], zip(whole["documents"], whole["embeddings"])))
+    for cid, doc, vec, meta in zip(paged["ids"], paged["documents"], paged["embeddings"], paged["metadatas"]):
+        assert by_id[cid][0] == doc and np.array_equal(by_id[cid][1], vec) and meta["path"]
+    assert set(store.metadata_by_id()) == set(whole["ids"])

@@ -96,8 +96,8 @@ class OllamaBackend(ChatModelBackend):
         self.model_name = settings.ollama_model
         model = ChatOllama(
             model=settings.ollama_model, base_url=settings.ollama_host, temperature=settings.temperature,
-            num_predict=settings.max_tokens, repeat_penalty=settings.repeat_penalty, num_ctx=settings.llm_context, seed=settings.seed,
-            client_kwargs={"timeout": settings.llm_timeout},
+            num_predict=settings.max_tokens, repeat_penalty=settings.repeat_penalty, num_ctx=settings.llm_context,
+            seed=settings.seed, client_kwargs={"timeout": settings.llm_timeout},
         )
         super().__init__(f"ollama ({settings.ollama_model})", model, settings.llm_timeout, {"stream": False})
 

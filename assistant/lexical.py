@@ -89,18 +89,20 @@ class LexicalIndex:
         pairs = list(zip(tokens(query, ("nb",)), tokens(query, ("en",))))
         return sum(a in vocab or b in vocab for a, b in pairs) / len(pairs) if pairs else 0.0
 
-    def search(self, query: str, k: int, allowed: set[str] | None = None) -> list[tuple[str, float]]:
-        """(chunk id, BM25 score) best first; `allowed` restricts to those ids (filters)."""
+    def mask(self, allowed: set[str]) -> np.ndarray:
+        """A BM25 weight mask admitting only these chunk ids."""
+        mask = np.zeros(len(self.ids), dtype=np.float32)
+        mask[[self._pos[i] for i in allowed if i in self._pos]] = 1.0
+        return mask
+
+    def search(self, query: str, k: int, mask: np.ndarray | None = None) -> list[tuple[str, float]]:
+        """(chunk id, BM25 score) best first; `mask` (from `mask()`) restricts the chunks (filters)."""
         if self.model is None:
             return []
         q = tokens(query, ("nb", "en"))
         q = [t for t in q if t in self.model.vocab_dict]
         if not q:
             return []
-        mask = None
-        if allowed is not None:
-            mask = np.zeros(len(self.ids), dtype=np.float32)
-            mask[[self._pos[i] for i in allowed if i in self._pos]] = 1.0
         docs, scores = self.model.retrieve([q], k=min(k, len(self.ids)), show_progress=False, weight_mask=mask)
         return [(self.ids[d], float(s)) for d, s in zip(docs[0], scores[0]) if s > 0]
 

@@ -21,6 +21,7 @@ Mode = Literal["hybrid", "dense", "bm25"]
 RRF_K = 60
 HIDDEN = ("quiz",)  # indexed for the quiz, not sources to answer from unless asked for by doc_type
 DUPLICATE_JACCARD = 0.9
+POST_FILTER_LIMIT = 500  # at most this many chunks excluded: query unfiltered and drop them (a Chroma `where` is slow)
 
 
 @dataclass
@@ -44,6 +45,15 @@ class Result:
             "page": m.get("page"), "language": m.get("language"), "doc_type": m.get("doc_type"),
             "codes": self.codes, "score": round(self.score, 4),
         }
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The chunks one combination of filters admits, with its BM25 mask and how Chroma is asked for them."""
+    ids: set[str]
+    mask: np.ndarray
+    where: dict | None  # None: query unfiltered for `excluded` more results and drop those outside `ids`
+    excluded: int
 
 
 def rrf(rankings: list[list[str]], weights: list[float]) -> list[str]:
@@ -75,16 +85,32 @@ class Retriever:
         self.texts = dict(zip(data["ids"], data["documents"]))
         self.metas = dict(zip(data["ids"], data["metadatas"]))
         self.lexical = sync(data, self.lexical_dir)
+        self._scopes: dict[tuple[str | None, str | None], Scope] = {}
         self.by_code: dict[str, list[str]] = {}
         for cid, meta in self.metas.items():
             primary = (meta.get("codes") or "").split("|")[0]
             if primary:
                 self.by_code.setdefault(primary, []).append(cid)
 
-    def _allowed(self, language: str | None, doc_type: str | None) -> set[str]:
-        return {cid for cid, m in self.metas.items()
-                if (not language or m.get("language") == language)
-                and (m.get("doc_type") == doc_type if doc_type else m.get("doc_type") not in HIDDEN)}
+    def _scope(self, language: str | None, doc_type: str | None) -> Scope:
+        if (language, doc_type) not in self._scopes:
+            ids = {cid for cid, m in self.metas.items()
+                   if (not language or m.get("language") == language)
+                   and (m.get("doc_type") == doc_type if doc_type else m.get("doc_type") not in HIDDEN)}
+            excluded = len(self.metas) - len(ids)
+            where = None
+            if excluded > POST_FILTER_LIMIT:
+                clauses = [{"doc_type": doc_type} if doc_type else {"doc_type": {"$nin": list(HIDDEN)}}]
+                if language:
+                    clauses.append({"language": language})
+                where = clauses[0] if len(clauses) == 1 else {"$and": clauses}
+            self._scopes[(language, doc_type)] = Scope(ids, self.lexical.mask(ids), where, excluded)
+        return self._scopes[(language, doc_type)]
+
+    def _dense(self, qvec: np.ndarray, pool: int, scope: Scope):
+        if scope.where is not None:
+            return self.store.query(qvec, pool, scope.where)
+        return [h for h in self.store.query(qvec, pool + scope.excluded) if h.id in scope.ids][:pool]
 
     def code_hits(self, query: str, allowed: set[str]) -> list[str]:
         """Chunks of the items the question names, the question's language first."""
@@ -98,25 +124,21 @@ class Retriever:
 
     def search(self, query: str, k: int = 5, mode: Mode = "hybrid", language: str | None = None,
                doc_type: str | None = None) -> list["Result"]:
-        allowed = self._allowed(language, doc_type)
-        if not allowed:
+        scope = self._scope(language, doc_type)
+        if not scope.ids:
             return []
         qvec = self.embedder.query(query)
-        clauses = [{"doc_type": doc_type} if doc_type else {"doc_type": {"$nin": list(HIDDEN)}}]
-        if language:
-            clauses.append({"language": language})
-        where = clauses[0] if len(clauses) == 1 else {"$and": clauses}
         pool = max(k * 4, 20)
-        dense = [] if mode == "bm25" else self.store.query(qvec, pool, where)
+        dense = [] if mode == "bm25" else self._dense(qvec, pool, scope)
         cosine = {h.id: h.score for h in dense}
         dense_ids = [h.id for h in dense]
-        lexical_ids = [] if mode == "dense" else [cid for cid, _ in self.lexical.search(query, pool, allowed)]
+        lexical_ids = [] if mode == "dense" else [cid for cid, _ in self.lexical.search(query, pool, scope.mask)]
         if mode == "dense":
             ranked = dense_ids
         elif mode == "bm25":
             ranked = lexical_ids
         else:
-            ranked = list(dict.fromkeys(self.code_hits(query, allowed) + rrf([dense_ids, lexical_ids], [1.0, self.bm25_weight])))
+            ranked = list(dict.fromkeys(self.code_hits(query, scope.ids) + rrf([dense_ids, lexical_ids], [1.0, self.bm25_weight])))
         chosen = self._dedupe(ranked, k)
         missing = [c for c in chosen if c not in cosine]
         if missing:

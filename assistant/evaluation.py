@@ -116,7 +116,7 @@ class Evaluator:
             rows.append({"id": q.id, "lang": q.lang, "refuse_expected": q.refuse, "refused": a.refused,
                          "refusal_ok": a.refused == q.refuse, "must_ok": (not q.refuse) and satisfies(a.text, q.must),
                          "cites": cites, "language_ok": not q.lang or a.language == q.lang, "backend": a.backend,
-                         "seconds": round(time.perf_counter() - started, 2)})
+                         "seconds": round(time.perf_counter() - started, 2), "answer": a.text})
         on_topic = [r for r in rows if not r["refuse_expected"]]
         off_topic = [r for r in rows if r["refuse_expected"]]
         share = lambda rs, key: round(sum(r[key] for r in rs) / max(len(rs), 1), 3)  # noqa: E731

@@ -10,6 +10,7 @@ from assistant.evaluation import Evaluator, load_questions
 from assistant.lexical import LexicalIndex
 from assistant.services import Services
 from conftest import ROOT, write_md
+from ollama_server import FakeOllama
 from ingest.pipeline import Pipeline
 
 
@@ -52,9 +53,33 @@ def test_hybrid_beats_dense_and_bm25_on_a_fixture(subset_index, e5):
     assert hybrid > dense and hybrid > bm25, summary
 
 
-def cli(*args, settings, stdin=None):
+def test_post_filtering_matches_chroma_where(subset_index, e5, monkeypatch):
+    """Dropping the few hidden chunks after an unfiltered query returns what Chroma's `where` filter returns."""
+    from assistant import retrieval
+
+    questions = [q.question for q in load_questions(ROOT / "bench/questions.jsonl") if q.id in FIXTURE_IDS]
+    questions.append("Hvilke spørsmål har quizen om senteret?")  # words the quiz chunks share
+    services = Services(subset_index)
+    services.__dict__["embedder"] = e5
+    retriever = services.retriever
+    quiz = {cid for cid, m in retriever.metas.items() if m.get("doc_type") == "quiz"}
+    assert quiz and len(quiz) <= retrieval.POST_FILTER_LIMIT
+
+    def results(limit: int) -> list[list[tuple[str, float]]]:
+        monkeypatch.setattr(retrieval, "POST_FILTER_LIMIT", limit)
+        retriever.refresh()
+        return [[(r.id, round(r.score, 4)) for r in retriever.search(q, k=5, mode=mode, language=lang)]
+                for q in questions for mode in ("hybrid", "dense") for lang in (None, "en")]
+
+    post_filtered, with_where = results(retrieval.POST_FILTER_LIMIT), results(-1)
+    assert retriever._scope(None, None).where is not None  # the second run really used Chroma's filter
+    assert post_filtered == with_where
+    assert not {cid for row in post_filtered for cid, _ in row} & quiz
+
+
+def cli(*args, settings, stdin=None, **env_vars):
     env = {**os.environ, "ASSISTANT_INDEX_DIR": str(settings.index_dir), "ASSISTANT_LLM_BACKEND": "extractive",
-           "ASSISTANT_CORPUS_DIRS": json.dumps([str(d) for d in settings.corpus_dirs])}
+           "ASSISTANT_CORPUS_DIRS": json.dumps([str(d) for d in settings.corpus_dirs]), **env_vars}
     return subprocess.run([sys.executable, "-m", "assistant", *args], input=stdin, capture_output=True, text=True,
                           env=env, cwd=ROOT, timeout=300)
 
@@ -77,3 +102,31 @@ def test_chat_cli_keeps_the_conversation(subset_index):
     assert done.returncode == 0, done.stderr
     first, second = done.stdout.split("[extractive]")[:2]
     assert "11" in first and ("Ansvarlig forbruk" in second or "forbruk" in second.lower())
+
+
+def test_eval_cli_judges_answers(subset_index, tmp_path):
+    """`eval --answers --json`: must, citations, refusal and language judged per question on the real answer path
+    (the Ollama client against a test server that always gives the same reply)."""
+    lines = [
+        {"id": "ok", "question": "Når ble Bærekraftssenteret etablert?", "lang": "nb", "must": [["juni 2020"], ["etablert"]]},
+        {"id": "wrong", "question": "Hvem var senterets partnere?", "lang": "nb", "must": [["juni 2021", "desember"]]},
+        {"id": "follow", "question": "Og hvor ligger det?", "lang": "nb", "follows": "ok", "must": [["2020"]]},
+        {"id": "off", "question": "Who won the 2018 World Cup?", "lang": "en", "refuse": True},
+    ]
+    file = tmp_path / "questions.jsonl"
+    file.write_text("\n".join(json.dumps(line, ensure_ascii=False) for line in lines), encoding="utf-8")
+    with FakeOllama(reply="Bærekraftssenteret ble etablert i juni 2020 [1].") as server:
+        done = cli("eval", str(file), "--answers", "--json", settings=subset_index, ASSISTANT_LLM_BACKEND="ollama",
+                   ASSISTANT_OLLAMA_HOST=server.url)
+        chats = [body for path, body in server.requests if path == "/api/chat"]
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)["answers"]
+    rows = {row["id"]: row for row in report["rows"]}
+    assert [rows[i]["must_ok"] for i in ("ok", "wrong", "follow", "off")] == [True, False, True, False]
+    assert rows["ok"]["cites"] and rows["ok"]["answer"].startswith(server.reply)
+    assert (rows["off"]["refused"], rows["off"]["refusal_ok"], rows["off"]["cites"]) == (True, True, False)
+    assert any("Når ble Bærekraftssenteret etablert?" in json.dumps(body, ensure_ascii=False) for body in chats[2:]), \
+        "the follow-up is asked with the question it follows"
+    summary = report["summary"]
+    assert (summary["must"], summary["refused_off_topic"], summary["answered_on_topic"]) == (0.667, 1.0, 1.0)
+    assert summary["backends"] == ["ollama (gemma3:4b)", "refusal"]

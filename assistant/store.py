@@ -77,7 +77,12 @@ class Store:
                     f"but the configured embedder is '{self.embedder.spec}'. Either set ASSISTANT_EMBEDDER="
                     f"{built_with}, or rebuild the index with the new embedder: python -m ingest --rebuild"
                 )
-            return self.client.get_collection(name, embedding_function=ChromaEmbedding(self.embedder))
+            collection = self.client.get_collection(name, embedding_function=ChromaEmbedding(self.embedder))
+            hnsw = (collection.configuration or {}).get("hnsw") or {}
+            if hnsw.get("ef_search", self.settings.hnsw_ef_search) != self.settings.hnsw_ef_search:
+                # the one HNSW setting Chroma can change after the build: recall against speed at query time
+                collection.modify(configuration={"hnsw": {"ef_search": self.settings.hnsw_ef_search}})
+            return collection
         return self.client.create_collection(
             name,
             embedding_function=ChromaEmbedding(self.embedder),

@@ -168,6 +168,19 @@ def test_locked_index_and_embedder_mismatch_stop_the_run(settings, docs, minilm,
     assert len(rebuilt.added) == 4 and rebuilt.embedder == "e5"
 
 
+def test_a_changed_ef_search_reaches_the_existing_index(settings, docs, minilm):
+    from assistant.store import Store, open_client
+
+    corpus(docs)
+    Pipeline(settings, embedder=minilm).run([docs])
+    assert Store(settings, minilm).collection.configuration["hnsw"]["ef_search"] == settings.hnsw_ef_search
+    wider = settings.model_copy(update={"hnsw_ef_search": 2 * settings.hnsw_ef_search})
+    Store(wider, minilm)
+    reopened = open_client(settings).get_collection(settings.collection)  # a new client: nothing cached
+    assert reopened.configuration["hnsw"]["ef_search"] == 2 * settings.hnsw_ef_search
+    assert Pipeline(wider, embedder=minilm).run([docs]).unchanged, "the index is kept, not rebuilt"
+
+
 def run_cli(module, *args, env_settings, cwd=ROOT):
     import os
 

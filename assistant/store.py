@@ -28,8 +28,6 @@ class EmbedderMismatch(StoreError):
 @dataclass
 class Hit:
     id: str
-    text: str
-    metadata: dict[str, Any]
     score: float  # cosine similarity (1 - distance)
 
 
@@ -144,16 +142,11 @@ class Store:
         return out
 
     def query(self, vector: np.ndarray, k: int, where: dict | None = None) -> list[Hit]:
+        """The k nearest chunks by id and cosine: callers hold the texts, and fetching them costs more than the search."""
         if self.count() == 0:
             return []
-        res = self._collection.query(
-            query_embeddings=[vector], n_results=k, where=where or None,
-            include=["documents", "metadatas", "distances"],
-        )
-        return [
-            Hit(id=i, text=d, metadata=m, score=1.0 - float(dist))
-            for i, d, m, dist in zip(res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0])
-        ]
+        res = self._collection.query(query_embeddings=[vector], n_results=k, where=where or None, include=["distances"])
+        return [Hit(id=i, score=1.0 - float(dist)) for i, dist in zip(res["ids"][0], res["distances"][0])]
 
     def drop(self) -> None:
         """Delete the collection and open a fresh, empty one."""

@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import json
 import pstats
+import subprocess
 import statistics
 import sys
 import tempfile
@@ -128,6 +130,28 @@ def synthetic(base: Services, size: int, work: Path) -> tuple[Store, Retriever]:
     return store, retriever
 
 
+def sweep(store: Store, ef: int, vectors: dict[str, np.ndarray], exact: dict[str, set[str]], job: Path) -> list[str]:
+    """Raw latency and recall at this ef_search, measured in a child process: Chroma applies a changed ef_search
+    only to an index it has not loaded yet."""
+    job.write_text(json.dumps({"index_dir": str(store.settings.index_dir), "ef": ef,
+                               "vectors": {q: v.tolist() for q, v in vectors.items()},
+                               "exact": {q: sorted(ids) for q, ids in exact.items()}}))
+    done = subprocess.run([sys.executable, __file__, "--sweep-job", str(job)], capture_output=True, text=True)
+    if done.returncode:
+        raise SystemExit(f"the ef_search {ef} run failed: {done.stderr[-2000:]}")
+    return [str(ef), *json.loads(done.stdout)]
+
+
+def sweep_job(job: Path) -> None:
+    spec = json.loads(job.read_text())
+    base = Services()
+    settings = base.settings.model_copy(update={"index_dir": Path(spec["index_dir"]), "hnsw_ef_search": spec["ef"]})
+    store = Store(settings, base.embedder)  # opening applies the setting
+    vectors = {q: np.asarray(v, dtype=np.float32) for q, v in spec["vectors"].items()}
+    ms, recall = raw_query(store, list(vectors), vectors, {q: set(ids) for q, ids in spec["exact"].items()})
+    print(json.dumps(["%.1f / %.1f" % percentiles(ms), f"{recall:.3f}"]))
+
+
 def table(header: list[str], rows: list[list[str]]) -> None:
     print("| " + " | ".join(header) + " |")
     print("|" + "---|" * len(header))
@@ -142,7 +166,10 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=50)
     parser.add_argument("--ef-search", type=int, nargs="*", default=[], help="ef_search values to sweep")
     parser.add_argument("--work", type=Path, help="keep the synthetic indexes here and reuse them")
+    parser.add_argument("--sweep-job", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.sweep_job:
+        return sweep_job(args.sweep_job)
     base = Services()
     questions = [q.question for q in load_questions(ROOT / "bench/questions.jsonl")][: args.queries]
     vectors = {q: base.embedder.query(q) for q in questions}
@@ -157,12 +184,9 @@ def main() -> None:
             exact = exact_top10(store, questions, vectors)
             results.append((name, measure(store, retriever, questions, vectors, exact)))
             profiles.append((name, profile(retriever, questions)))
-            for ef in args.ef_search:
-                store.collection.modify(configuration={"hnsw": {"ef_search": ef}})
-                ms, recall = raw_query(store, questions, vectors, exact)
-                sweeps.append([name, str(ef), "%.1f / %.1f" % percentiles(ms), f"{recall:.3f}"])
-            if args.ef_search:
-                store.collection.modify(configuration={"hnsw": {"ef_search": base.settings.hnsw_ef_search}})
+            sweeps += [[name, *sweep(store, ef, vectors, exact, Path(tmp) / "job.json")] for ef in args.ef_search]
+        if args.ef_search:  # opening with the configured value puts the real index back
+            Store(base.settings, base.embedder)
     table(["index", "chunks", "hybrid p50 / p95 (ms)", "raw Chroma p50 / p95 (ms)", "hybrid / raw (p50)",
            "HNSW recall@10"],
           [[name, f"{r['chunks']:,}", f"{r['hybrid_p50']:.1f} / {r['hybrid_p95']:.1f}",

@@ -23,6 +23,8 @@ FOLLOW_UP = re.compile(
     r"^\s*(og|and|men|but|hva med|what about|how about|enn|hvorfor|why|hvordan|how|hvem|who|når|when)\b"
     r"|\b(den|det|dette|denne|disse|de|dem|it|this|that|these|those|they|them|its|their)\b", re.IGNORECASE)
 CITATION = re.compile(r"\[(\d{1,2})\]")
+LOOSE_CITATION = re.compile(r"\[\s*(?:n|nr|kilde|source)?\s*:?\s*(\d{1,2})(?:\s*:\s*\d{1,3})?\s*\]", re.IGNORECASE)
+BRACKET_WAIT = 16  # characters held back after a "[" while waiting for its "]"
 NOTICES = {
     "nb": "{failed} svarte ikke ({reason}). Svarer med {next} i stedet.",
     "en": "{failed} did not answer ({reason}). Answering with {next} instead.",
@@ -30,6 +32,23 @@ NOTICES = {
 REFERENCES = {"nb": "Referanser", "en": "References"}
 EVIDENCE = {"nb": "Fra kildene:", "en": "From the sources:"}
 ACCESSED = {"nb": "lest", "en": "accessed"}
+
+
+def tidy_citations(tokens: Iterator[str]) -> Iterator[str]:
+    """Small models also cite as [n:1], [n: 4] or [1:1]: rewritten to [1] as the tokens stream, holding text back
+    from a "[" until its "]" (or for at most BRACKET_WAIT characters)."""
+    held = ""
+    for token in tokens:
+        held += token
+        start = held.rfind("[")
+        if start >= 0 and "]" not in held[start:] and len(held) - start <= BRACKET_WAIT:
+            ready, held = held[:start], held[start:]
+        else:
+            ready, held = held, ""
+        if ready:
+            yield LOOSE_CITATION.sub(r"[\1]", ready)
+    if held:
+        yield LOOSE_CITATION.sub(r"[\1]", held)
 
 
 @dataclass
@@ -216,7 +235,7 @@ class Answerer:
             if not ok:
                 continue
             try:
-                for token in candidate.stream(prompt):
+                for token in tidy_citations(candidate.stream(prompt)):
                     parts.append(token)
                     yield token
                 answer.backend = candidate.name

@@ -189,6 +189,18 @@ def test_ollama_backend_against_the_test_server(base_settings, e5):
         assert [b for p, b in server.requests if p == "/api/chat"][-1]["stream"] is False
 
 
+def test_loose_citations_are_tidied_as_they_stream(base_settings, e5):
+    from assistant.answer import tidy_citations
+
+    tokens = ["Svaret", " [", "n", ":", "1", "]", " og [", "2", "] og [en parentes som ikke er en kilde] [1:1]"]
+    assert "".join(tidy_citations(iter(tokens))) == "Svaret [1] og [2] og [en parentes som ikke er en kilde] [1]"
+    with FakeOllama(reply="Bærekraftssenteret ble etablert i juni 2020 [n: 2].") as server:
+        services = make_services(base_settings, e5, llm_backend="ollama", ollama_host=server.url)
+        answer = services.answerer.ask("Når ble Bærekraftssenteret etablert?")
+    assert answer.text.startswith("Bærekraftssenteret ble etablert i juni 2020 [2].")
+    assert 2 in [c.n for c in answer.citations]
+
+
 def test_a_code_answer_quotes_the_official_wording_first(base_settings, e5):
     with FakeOllama(reply="Mål 11 handler om byer [1].") as server:
         services = make_services(base_settings, e5, llm_backend="ollama", ollama_host=server.url)

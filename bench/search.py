@@ -78,6 +78,7 @@ def measure(store: Store, retriever: Retriever, questions: list[str], vectors: d
 
 
 STAGES = {  # stage: (file, function) as cProfile names them
+    "whole search": ("retrieval.py", "search"),
     "query embedding": ("embeddings.py", "query"),
     "filters (allowed chunks)": ("retrieval.py", "_scope"),
     "code lookup": ("retrieval.py", "code_hits"),
@@ -95,9 +96,9 @@ def profile(retriever: Retriever, questions: list[str]) -> dict[str, float]:
         retriever.search(q, k=5)
     profiler.disable()
     stats = pstats.Stats(profiler).stats  # {(file, line, function): (calls, ncalls, tottime, cumtime, callers)}
-    out = {"whole search": 0.0, **{stage: 0.0 for stage in STAGES}}
+    out = dict.fromkeys(STAGES, 0.0)
     for (file, _, function), (_, _, _, cumulative, _) in stats.items():
-        for stage, (name, func) in {**STAGES, "whole search": ("retrieval.py", "search")}.items():
+        for stage, (name, func) in STAGES.items():
             if file.endswith(name) and function == func:
                 out[stage] += 1000 * cumulative / len(questions)
     return out

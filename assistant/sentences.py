@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import re
 
+from assistant.injection import addresses_assistant
 from assistant.lexical import tokens
 
 _SENTENCES = re.compile(r"(?<=[.!?])\s+(?=[A-ZÆØÅ«\"(\[])")  # not inside "15. mars"
 _WRAPPED = re.compile(r"(?<!\n)\n(?![\n\-*•|#>]|\d+[.)]\s)")  # hard-wrapped Markdown lines belong to one sentence
-INSTRUCTION = re.compile(
-    r"\b(ignore|disregard|forget)\b.{0,40}\b(instructions?|rules|prompt)\b|\bignorer\b.{0,40}\b(instruks|instruksjoner|regler)\b"
-    r"|\b(you must|du må) (now )?(answer|svare|say|si)\b", re.IGNORECASE)
 
 
 def split(text: str) -> list[str]:
@@ -39,7 +37,7 @@ def best(question: str, text: str, n: int) -> list[str]:
     instruction planted in a document. A chosen sentence that introduces a list (ends with ":") brings the list's
     items along: they rarely repeat the question's words, but they are the answer."""
     wanted = set(tokens(question, ("nb", "en")))
-    kept = [s for s in split(text) if not INSTRUCTION.search(s)]
+    kept = [s for s in split(text) if not addresses_assistant(s)]
     top = sorted(range(len(kept)), key=lambda i: (-overlap(wanted, kept[i]), i))[:n]
     chosen = set(top)
     for i in (i for i in top if kept[i].endswith(":")):

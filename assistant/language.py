@@ -18,11 +18,12 @@ EN_WORDS = frozenset(
 _WORD = re.compile(r"[a-zæøåéèü]+")
 _CAPS = re.compile(r"\b[A-ZÆØÅ]{2,}\b")  # codes and acronyms (KPI, SDG, FN, "EN: EN: AQ: 2C") say nothing of the language
 _NB_LETTER = re.compile("[æøå]")
+SAMPLE = 20_000  # characters: the start of a long document tells its language
 
 
 def detect_language(text: str, default: str = "nb") -> str:
     """Return "nb" or "en"; ``default`` when the text gives no signal (codes only, empty)."""
-    words = _WORD.findall(_CAPS.sub(" ", text).lower())
+    words = _WORD.findall(_CAPS.sub(" ", text[:SAMPLE]).lower())
     # a word with æ, ø or å counts once: Norwegian names (Bærekraftsløftet, Karmøy) turn up in English questions
     nb = sum(w in NB_WORDS for w in words) + sum(bool(_NB_LETTER.search(w)) for w in words)
     en = sum(w in EN_WORDS for w in words)

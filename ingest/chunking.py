@@ -4,15 +4,23 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Iterator
 
 from langchain_core.documents import Document
 
 _SENTENCE = re.compile(r"(?<=[.!?:;])\s+(?=[A-ZÆØÅ0-9«\"(\[-])|\n+")
 
 
+_PARAGRAPH = re.compile(r"\n\s*\n")
+CHARS_PER_TOKEN = 12  # more than any real text averages: a longer text cannot fit the budget and is not counted
+LONGEST_WORD = 60  # characters; a longer "word" (a URL, base64, a table without spaces) is cut into pieces
+
+
 @dataclass
 class Chunker:
+    """Linear in the text: only pieces that could fit a chunk are ever tokenised (the tokenizer's cost grows
+    faster than the length of one text, and a 40 MB file is a single text)."""
+
     count_tokens: Callable[[str], int]
     max_tokens: int = 280
     overlap_tokens: int = 40
@@ -23,13 +31,11 @@ class Chunker:
         if doc.metadata.get("whole"):
             return [text]
         budget = self.max_tokens - self.count_tokens(prefix)
-        if self.count_tokens(text) <= budget:
+        if self._fits(text, budget):
             return [prefix + text]
-        pieces = [p for para in re.split(r"\n\s*\n", text) for p in self._fit(para.strip(), budget) if p]
         chunks: list[list[tuple[str, int]]] = [[]]
         size = 0
-        for piece in pieces:
-            n = self.count_tokens(piece)
+        for piece, n in self._pieces(text, budget):
             if chunks[-1] and size + n > budget:
                 tail, tail_size = [], 0
                 for prev in reversed(chunks[-1]):  # carry the last sentences over as overlap
@@ -43,22 +49,30 @@ class Chunker:
             size += n
         return [prefix + "\n".join(p for p, _ in chunk) for chunk in chunks if chunk]
 
-    def _fit(self, para: str, budget: int) -> list[str]:
-        """A paragraph as sentences (or word runs) that each fit the budget."""
-        if self.count_tokens(para) <= budget:
-            return [para]
-        out: list[str] = []
-        for sentence in _SENTENCE.split(para):
-            sentence = sentence.strip()
-            if not sentence:
+    def _fits(self, text: str, budget: int) -> bool:
+        return len(text) <= budget * CHARS_PER_TOKEN and self.count_tokens(text) <= budget
+
+    def _pieces(self, text: str, budget: int) -> Iterator[tuple[str, int]]:
+        """Paragraphs, else their sentences, else runs of words, each with its token count and within budget."""
+        for match in _spans(_PARAGRAPH, text):
+            para = match.strip()
+            if not para:
                 continue
-            if self.count_tokens(sentence) <= budget:
-                out.append(sentence)
+            if self._fits(para, budget):
+                yield para, self.count_tokens(para)
                 continue
-            words = sentence.split()
-            step = max(1, budget // 2)  # a word is at most ~2 tokens in these languages
-            out += [" ".join(words[i : i + step]) for i in range(0, len(words), step)]
-        return out
+            for sentence in _spans(_SENTENCE, para):
+                sentence = sentence.strip()
+                if not sentence:
+                    continue
+                if self._fits(sentence, budget):
+                    yield sentence, self.count_tokens(sentence)
+                    continue
+                step = max(1, budget // 2)  # a word is at most ~2 tokens in these languages
+                words = [w[i : i + LONGEST_WORD] for w in sentence.split() for i in range(0, len(w), LONGEST_WORD)]
+                for i in range(0, len(words), step):
+                    run = " ".join(words[i : i + step])
+                    yield run, min(self.count_tokens(run), budget)
 
     @staticmethod
     def _prefix(doc: Document) -> str:
@@ -66,3 +80,12 @@ class Chunker:
         title, section = doc.metadata.get("title", ""), doc.metadata.get("section", "")
         head = f"{title} — {section}" if section and section != title else title
         return f"{head}\n" if head else ""
+
+
+def _spans(separator: re.Pattern, text: str) -> Iterator[str]:
+    """The parts of `text` between matches of `separator`, lazily (no list of a 40 MB file's sentences)."""
+    pos = 0
+    for match in separator.finditer(text):
+        yield text[pos : match.start()]
+        pos = match.end()
+    yield text[pos:]

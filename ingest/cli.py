@@ -3,11 +3,17 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 
 from assistant.settings import Settings
 from ingest.pipeline import IngestError, Pipeline, Summary
+
+
+def _shown(path: str) -> str:
+    """A path on one line: control characters (a newline in a file name) written as escapes."""
+    return re.sub(r"[\x00-\x1f\x7f]", lambda m: repr(m.group())[1:-1], path)
 
 
 def _print_summary(s: Summary) -> None:
@@ -16,7 +22,7 @@ def _print_summary(s: Summary) -> None:
     print(f"Chunks: {s.chunks_written} written, {s.chunks_removed} removed, {s.chunks_total} in the index "
           f"({s.documents_total} files).")
     for item in s.skipped:
-        print(f"  skipped {item['path']}: {item['reason']}")
+        print(f"  skipped {_shown(item['path'])}: {item['reason']}")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,16 +1,18 @@
 """Loaders: one file in, `Document`s out (text + metadata), or a `LoadError` with a reason a person understands."""
 from __future__ import annotations
 
+import codecs
 import re
+import sys
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable, Iterator
 
 import yaml
 from langchain_core.documents import Document
 
 from assistant.cards import sections
-from assistant.catalog import LANGS, Catalog, CatalogError, load_catalog_file
+from assistant.catalog import LANGS, Catalog, CatalogError, is_catalog, load_catalog_file
 from assistant.language import detect_language
 from assistant.quiz import parse_quiz, quiz_documents_text
 
@@ -25,8 +27,12 @@ REQUIRED_FRONT_MATTER = ("title", "language", "source", "as_of")
 
 def _read_text(path: Path) -> str:
     raw = path.read_bytes()
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # Windows editors save "Unicode" text like this
+        raw = raw.decode("utf-16").encode("utf-8")
     if not raw.strip():
         raise LoadError("the file is empty")
+    if b"\x00" in raw:
+        raise LoadError("the file holds binary data (NUL bytes), not text")
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -123,9 +129,21 @@ def load_text(path: Path) -> list[Document]:
 
 
 def load_html(path: Path) -> list[Document]:
+    text = _read_text(path)
+    limit = sys.getrecursionlimit()
+    try:  # BeautifulSoup walks the tree recursively: very deep nesting needs room, and is refused past that
+        sys.setrecursionlimit(max(limit, 20_000))
+        return _html_documents(path, text)
+    except RecursionError as exc:
+        raise LoadError("the page is nested too deeply to read") from exc
+    finally:
+        sys.setrecursionlimit(limit)
+
+
+def _html_documents(path: Path, html: str) -> list[Document]:
     from bs4 import BeautifulSoup
 
-    soup = BeautifulSoup(_read_text(path), "html.parser")
+    soup = BeautifulSoup(html, "html.parser")
     for tag in soup(["script", "style", "noscript", "template", "svg", "nav", "footer"]):
         tag.decompose()
     title = soup.title.get_text(" ", strip=True) if soup.title else ""
@@ -153,27 +171,45 @@ def _pdf_date(value) -> str | None:
     return "-".join(g for g in m.groups() if g)
 
 
-def load_pdf(path: Path) -> list[Document]:
+NEEDS_PASSWORD = "the PDF needs a password to open (only PDFs that open without one can be indexed)"
+
+
+def _open_pdf(path: Path):
+    """A PdfReader, decrypted when the PDF opens with an empty password (many public PDFs have only an owner
+    password, which restricts printing or copying, not reading)."""
     from pypdf import PdfReader
+    from pypdf.errors import DependencyError, FileNotDecryptedError
+
+    reader = PdfReader(str(path))
+    if reader.is_encrypted:
+        try:
+            if not reader.decrypt(""):
+                raise LoadError(NEEDS_PASSWORD)
+        except (FileNotDecryptedError, NotImplementedError) as exc:
+            raise LoadError(NEEDS_PASSWORD) from exc
+        except DependencyError as exc:  # an install without the `cryptography` package cannot read AES
+            raise LoadError(f"the PDF is encrypted with AES, which needs the cryptography package ({exc})") from exc
+    return reader
+
+
+def load_pdf(path: Path, progress: Callable[[Iterable], Iterator] = iter) -> list[Document]:
+    """One document per page with text; `progress` wraps the pages (a 2,000-page PDF takes minutes)."""
     from pypdf.errors import FileNotDecryptedError, PdfReadError
 
     if path.stat().st_size == 0:
         raise LoadError("the file is empty")
     try:
-        reader = PdfReader(str(path))
-        if reader.is_encrypted:
-            try:
-                if not reader.decrypt(""):
-                    raise LoadError("the PDF is encrypted with a password")
-            except (FileNotDecryptedError, NotImplementedError) as exc:
-                raise LoadError("the PDF is encrypted with a password") from exc
-        pages = [(n, (page.extract_text() or "").strip()) for n, page in enumerate(reader.pages, start=1)]
+        reader = _open_pdf(path)
+        pages = [(n, (page.extract_text() or "").strip()) for n, page in enumerate(progress(reader.pages), start=1)]
         info = reader.metadata or {}
     except LoadError:
         raise
     except FileNotDecryptedError as exc:
-        raise LoadError("the PDF is encrypted with a password") from exc
-    except (PdfReadError, ValueError, KeyError, TypeError, AssertionError, IndexError) as exc:
+        raise LoadError(NEEDS_PASSWORD) from exc
+    except RecursionError as exc:
+        raise LoadError("the PDF is damaged or not a PDF (its structure loops or is nested too deeply)") from exc
+    except (PdfReadError, ValueError, KeyError, TypeError, AssertionError, IndexError, AttributeError,
+            ZeroDivisionError) as exc:
         raise LoadError(f"the PDF is damaged or not a PDF ({type(exc).__name__}: {exc})") from exc
     pages = [(n, t) for n, t in pages if t]
     if not pages:
@@ -207,7 +243,6 @@ def load_quiz(path: Path, data: dict) -> list[Document]:
 
 def load_catalog(path: Path, catalog: Catalog) -> list[Document]:
     """One document per item, language and section; `catalog` resolves cross-references across files."""
-    _read_text(path)  # empty / not UTF-8
     try:
         items = load_catalog_file(path)
     except CatalogError as exc:
@@ -226,6 +261,19 @@ def load_catalog(path: Path, catalog: Catalog) -> list[Document]:
                     "whole": True,
                 }))
     return docs
+
+
+def load_yaml(path: Path, catalog: Catalog) -> list[Document]:
+    """A catalogue (SDG, U4SSC) or quiz file; `catalog` resolves cross-references across files."""
+    try:
+        data = yaml.safe_load(_read_text(path))
+    except yaml.YAMLError as exc:
+        raise LoadError(f"not valid YAML: {str(exc).splitlines()[0]}") from exc
+    if not is_catalog(data):
+        raise LoadError("a YAML file must be a catalogue (top-level key 'catalog: sdg', 'u4ssc' or 'quiz')")
+    if data["catalog"] == "quiz":
+        return load_quiz(path, data)
+    return load_catalog(path, catalog)
 
 
 LOADERS: dict[str, Callable[[Path], list[Document]]] = {

@@ -79,7 +79,7 @@ def test_two_page_pdf_has_page_numbers_title_and_date(tmp_path):
 
 def test_encrypted_and_corrupt_pdfs_are_refused(tmp_path):
     locked = write_pdf(tmp_path / "locked.pdf", ["Secret"], password="hemmelig")
-    with pytest.raises(LoadError, match="encrypted"):
+    with pytest.raises(LoadError, match="needs a password"):
         load_pdf(locked)
     corrupt = tmp_path / "corrupt.pdf"
     corrupt.write_bytes(b"%PDF-1.7\n1 0 obj << /Type /Catalog >> garbage garbage\n%%EOF")

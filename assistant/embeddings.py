@@ -4,11 +4,10 @@ Queries and passages are encoded separately because e5 models need their "query:
 """
 from __future__ import annotations
 
-import os
 import threading
 from abc import ABC, abstractmethod
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 import numpy as np
 from chromadb.api.types import Documents, EmbeddingFunction
@@ -19,8 +18,6 @@ from langchain_core.embeddings import Embeddings
 if TYPE_CHECKING:
     from assistant.settings import Settings
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 
 class EmbedderError(RuntimeError):
@@ -43,10 +40,11 @@ class Embedder(Embeddings, ABC):
     @abstractmethod
     def count_tokens(self, text: str) -> int: ...
 
-    def passages(self, texts: list[str]) -> np.ndarray:
+    def passages(self, texts: list[str], progress: Callable[[Iterable], Iterable] = iter) -> np.ndarray:
+        """Passage vectors; `progress` wraps the batches (a long file's embedding takes minutes)."""
         out = []
         with self._lock:
-            for start in range(0, len(texts), self.batch_size):
+            for start in progress(range(0, len(texts), self.batch_size)):
                 out.append(self._encode(texts[start : start + self.batch_size], query=False))
         self.passages_embedded += len(texts)
         return np.vstack(out) if out else np.zeros((0, 0), dtype=np.float32)

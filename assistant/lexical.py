@@ -9,6 +9,8 @@ import hashlib
 import json
 import re
 import shutil
+import tempfile
+import time
 from pathlib import Path
 
 import bm25s
@@ -65,14 +67,16 @@ class LexicalIndex:
         return cls(list(ids), model, fp)
 
     def save(self, directory: Path) -> None:
-        tmp = directory.with_name(directory.name + ".tmp")
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir(parents=True)
+        """Write to a fresh temporary folder, then rename it to `directory` (kept if another writer won the race)."""
+        directory.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(dir=directory.parent, prefix=f".{directory.name}-"))
         if self.model is not None:
             self.model.save(str(tmp), show_progress=False)
         (tmp / "ids.json").write_text(json.dumps({"fingerprint": self.fingerprint, "ids": self.ids}), encoding="utf-8")
-        shutil.rmtree(directory, ignore_errors=True)
-        tmp.rename(directory)
+        try:
+            tmp.rename(directory)
+        except OSError:  # the same version was saved meanwhile: keep that one
+            shutil.rmtree(tmp, ignore_errors=True)
 
     @classmethod
     def load(cls, directory: Path) -> "LexicalIndex | None":
@@ -108,11 +112,27 @@ class LexicalIndex:
 
 
 def sync(chunks: dict, directory: Path) -> LexicalIndex:
-    """The BM25 index for these chunks (a Chroma `get` result): loaded when in step, else rebuilt and saved."""
+    """The BM25 index for these chunks (a Chroma `get` result): loaded when saved before, else built and saved.
+
+    Each version lives in its own folder named by its fingerprint, written under a temporary name and renamed
+    into place, so a reader never sees a half-written index and two processes never write the same folder."""
     hashes = [m.get("content_hash", "") for m in chunks["metadatas"]]
-    index = LexicalIndex.load(directory)
-    if index is None or index.fingerprint != fingerprint(chunks["ids"], hashes):
+    fp = fingerprint(chunks["ids"], hashes)
+    folder = directory / fp[:16]
+    index = LexicalIndex.load(folder)
+    if index is None or index.fingerprint != fp:
         index = LexicalIndex.build(chunks["ids"], chunks["documents"],
                                    [m.get("language", "nb") for m in chunks["metadatas"]], hashes)
-        index.save(directory)
+        index.save(folder)
     return index
+
+
+def prune(directory: Path, keep: set[str]) -> None:
+    """Remove saved versions other than those with these fingerprints (ingestion does this, under its lock)."""
+    if not directory.is_dir():
+        return
+    wanted = {fp[:16] for fp in keep}
+    for folder in directory.iterdir():
+        writing = folder.name.startswith(".") and time.time() - folder.stat().st_mtime < 3600  # a reader saving
+        if folder.name not in wanted and not writing:
+            shutil.rmtree(folder, ignore_errors=True)

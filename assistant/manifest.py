@@ -2,17 +2,22 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 
+log = logging.getLogger(__name__)
+
+
 @dataclass
 class FileEntry:
-    hash: str
+    hash: str  # of the bytes, the catalogues a catalogue file cross-references, and the chunk settings
     chunks: list[str]
     ingested_at: str
+    sha256: str = ""  # of the bytes alone: the same content under another name is not indexed twice
 
 
 @dataclass
@@ -32,7 +37,7 @@ class Manifest:
                        last_run=data.get("last_run", {}))
         except (ValueError, TypeError) as exc:
             # A damaged manifest only costs re-embedding: the store is reconciled against an empty one.
-            print(f"warning: {path} is damaged ({exc}); every file will be re-indexed")
+            log.warning("%s is damaged (%s); every file will be re-indexed", path, exc)
             return cls()
 
     def save(self, path: Path) -> None:

@@ -5,8 +5,12 @@ so scores mean the same thing in every mode (the refusal threshold relies on tha
 """
 from __future__ import annotations
 
+import logging
 import re
-from dataclasses import dataclass
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
@@ -14,9 +18,10 @@ import numpy as np
 from assistant.catalog import Catalog, find_codes
 from assistant.embeddings import Embedder
 from assistant.language import detect_language
-from assistant.lexical import sync
+from assistant.lexical import LexicalIndex, sync
 from assistant.store import Store
 
+log = logging.getLogger(__name__)
 Mode = Literal["hybrid", "dense", "bm25"]
 RRF_K = 60
 HIDDEN = ("quiz",)  # indexed for the quiz, not sources to answer from unless asked for by doc_type
@@ -70,30 +75,33 @@ def _shingles(text: str) -> set[str]:
     return {" ".join(words[i : i + 3]) for i in range(max(1, len(words) - 2))}
 
 
-class Retriever:
-    def __init__(self, store: Store, embedder: Embedder, catalog: Catalog, lexical_dir, bm25_weight: float = 0.5) -> None:
-        self.store = store
-        self.bm25_weight = bm25_weight
-        self.embedder = embedder
-        self.catalog = catalog
-        self.lexical_dir = lexical_dir
-        self.refresh()
+@dataclass
+class Snapshot:
+    """What a reader has loaded of the collection in service: its chunk table, BM25 and filter scopes. Replaced
+    whole when the index changes, so a search in progress keeps a consistent view."""
+    store: Store
+    generation: str
+    texts: dict[str, str]
+    metas: dict[str, dict]
+    lexical: LexicalIndex
+    by_code: dict[str, list[str]]
+    scopes: dict[tuple[str | None, str | None], Scope] = field(default_factory=dict)
 
-    def refresh(self) -> None:
-        """Reload the chunk table and the BM25 index (after an ingestion)."""
-        data = self.store.all_chunks()
-        self.texts = dict(zip(data["ids"], data["documents"]))
-        self.metas = dict(zip(data["ids"], data["metadatas"]))
-        self.lexical = sync(data, self.lexical_dir)
-        self._scopes: dict[tuple[str | None, str | None], Scope] = {}
-        self.by_code: dict[str, list[str]] = {}
-        for cid, meta in self.metas.items():
+    @classmethod
+    def load(cls, store: Store, lexical_dir: Path) -> "Snapshot":
+        generation = store.generation()  # read first: a change after it is seen by the next check
+        data = store.all_chunks()
+        metas = dict(zip(data["ids"], data["metadatas"]))
+        by_code: dict[str, list[str]] = {}
+        for cid, meta in metas.items():
             primary = (meta.get("codes") or "").split("|")[0]
             if primary:
-                self.by_code.setdefault(primary, []).append(cid)
+                by_code.setdefault(primary, []).append(cid)
+        return cls(store, generation, dict(zip(data["ids"], data["documents"])), metas, sync(data, lexical_dir),
+                   by_code)
 
-    def _scope(self, language: str | None, doc_type: str | None) -> Scope:
-        if (language, doc_type) not in self._scopes:
+    def scope(self, language: str | None, doc_type: str | None) -> Scope:
+        if (language, doc_type) not in self.scopes:
             ids = {cid for cid, m in self.metas.items()
                    if (not language or m.get("language") == language)
                    and (m.get("doc_type") == doc_type if doc_type else m.get("doc_type") not in HIDDEN)}
@@ -104,58 +112,124 @@ class Retriever:
                 if language:
                     clauses.append({"language": language})
                 where = clauses[0] if len(clauses) == 1 else {"$and": clauses}
-            self._scopes[(language, doc_type)] = Scope(ids, self.lexical.mask(ids), where, excluded)
-        return self._scopes[(language, doc_type)]
+            self.scopes[(language, doc_type)] = Scope(ids, self.lexical.mask(ids), where, excluded)
+        return self.scopes[(language, doc_type)]
 
-    def _dense(self, qvec: np.ndarray, pool: int, scope: Scope):
+
+class Retriever:
+    """Searches the collection in service. Another process's ingestion or rebuild is noticed by a check of the
+    collection's generation at most every `refresh_seconds`; the new tables load in the background while
+    questions go on against the old ones."""
+
+    def __init__(self, store: Store, embedder: Embedder, catalog: Catalog, lexical_dir: Path,
+                 bm25_weight: float = 0.5, refresh_seconds: float = 2.0) -> None:
+        self.bm25_weight = bm25_weight
+        self.embedder = embedder
+        self.catalog = catalog
+        self.lexical_dir = lexical_dir
+        self.refresh_seconds = refresh_seconds
+        self._checked = time.monotonic()
+        self._refreshing = threading.Lock()
+        self.snapshot = Snapshot.load(store, lexical_dir)
+
+    # the loaded tables, for callers that read them
+    store = property(lambda self: self.snapshot.store)
+    texts = property(lambda self: self.snapshot.texts)
+    metas = property(lambda self: self.snapshot.metas)
+    lexical = property(lambda self: self.snapshot.lexical)
+
+    def refresh(self, stale: Snapshot | None = None) -> None:
+        """Load the collection in service now (after an ingestion in this process, or when it went away); with
+        `stale`, only if no other thread has replaced that snapshot meanwhile."""
+        with self._refreshing:
+            if stale is None or self.snapshot is stale:
+                self.snapshot = Snapshot.load(self.snapshot.store.reopen(), self.lexical_dir)
+            self._checked = time.monotonic()
+
+    def _refresh_if_changed(self) -> None:
+        if not self._refreshing.acquire(blocking=False):
+            return  # another thread is at it
+        try:
+            if self.snapshot.store.in_service() != (self.snapshot.store.name, self.snapshot.generation):
+                self.snapshot = Snapshot.load(self.snapshot.store.reopen(), self.lexical_dir)
+        except Exception:  # noqa: BLE001 - the store is away: keep serving what is loaded, try again later
+            log.warning("checking the index for changes failed", exc_info=True)
+        finally:
+            self._checked = time.monotonic()
+            self._refreshing.release()
+
+    def watch(self) -> None:
+        """Start a background check when the last one is older than `refresh_seconds`; never waits for it."""
+        if time.monotonic() - self._checked >= self.refresh_seconds and not self._refreshing.locked():
+            self._checked = time.monotonic()
+            threading.Thread(target=self._refresh_if_changed, name="index-refresh", daemon=True).start()
+
+    @staticmethod
+    def _dense(snap: Snapshot, qvec: np.ndarray, pool: int, scope: Scope):
         if scope.where is not None:
-            return self.store.query(qvec, pool, scope.where)
-        return [h for h in self.store.query(qvec, pool + scope.excluded) if h.id in scope.ids][:pool]
+            return snap.store.query(qvec, pool, scope.where)
+        return [h for h in snap.store.query(qvec, pool + scope.excluded) if h.id in scope.ids][:pool]
 
-    def code_hits(self, query: str, allowed: set[str]) -> list[str]:
+    def code_hits(self, query: str, allowed: set[str], snap: Snapshot | None = None) -> list[str]:
         """Chunks of the items the question names, the question's language first."""
+        snap = snap or self.snapshot
         lang = detect_language(query)
         out: list[str] = []
         for code in find_codes(query, self.catalog):
-            ids = [c for c in self.by_code.get(code, []) if c in allowed]
-            ids.sort(key=lambda c: (self.metas[c].get("language") != lang, self.metas[c].get("chunk_index", 0)))
+            ids = [c for c in snap.by_code.get(code, []) if c in allowed]
+            ids.sort(key=lambda c: (snap.metas[c].get("language") != lang, snap.metas[c].get("chunk_index", 0)))
             out += ids
         return out
 
     def search(self, query: str, k: int = 5, mode: Mode = "hybrid", language: str | None = None,
                doc_type: str | None = None) -> list["Result"]:
-        scope = self._scope(language, doc_type)
+        self.watch()
+        snap = self.snapshot
+        try:
+            return self._search(snap, query, k, mode, language, doc_type)
+        except Exception as exc:  # noqa: BLE001 - the collection went away (a rebuild replaced it): reload once
+            if snap is self.snapshot and snap.store.reopen() is snap.store:
+                raise  # the index in service is the same: a real error
+            log.info("the index in service changed (%s); reloading", exc)
+            self.refresh(stale=snap)
+            return self._search(self.snapshot, query, k, mode, language, doc_type)
+
+    def _search(self, snap: Snapshot, query: str, k: int, mode: Mode, language: str | None,
+                doc_type: str | None) -> list["Result"]:
+        scope = snap.scope(language, doc_type)
         if not scope.ids:
             return []
         qvec = self.embedder.query(query)
         pool = max(k * 4, 20)
-        dense = [] if mode == "bm25" else self._dense(qvec, pool, scope)
+        dense = [] if mode == "bm25" else self._dense(snap, qvec, pool, scope)
         cosine = {h.id: h.score for h in dense}
         dense_ids = [h.id for h in dense]
-        lexical_ids = [] if mode == "dense" else [cid for cid, _ in self.lexical.search(query, pool, scope.mask)]
+        lexical_ids = [] if mode == "dense" else [cid for cid, _ in snap.lexical.search(query, pool, scope.mask)]
         if mode == "dense":
             ranked = dense_ids
         elif mode == "bm25":
             ranked = lexical_ids
         else:
-            ranked = list(dict.fromkeys(self.code_hits(query, scope.ids) + rrf([dense_ids, lexical_ids], [1.0, self.bm25_weight])))
-        chosen = self._dedupe(ranked, k)
+            fused = rrf([dense_ids, lexical_ids], [1.0, self.bm25_weight])
+            ranked = list(dict.fromkeys(self.code_hits(query, scope.ids, snap) + fused))
+        chosen = self._dedupe(snap, ranked, k)
         missing = [c for c in chosen if c not in cosine]
         if missing:
-            got = self.store.collection.get(ids=missing, include=["embeddings"])
+            got = snap.store.collection.get(ids=missing, include=["embeddings"])
             for cid, vec in zip(got["ids"], got["embeddings"]):
                 cosine[cid] = float(np.dot(np.asarray(vec, dtype=np.float32), qvec))
-        return [Result(rank=n, id=c, text=self.texts.get(c, ""), metadata=self.metas.get(c, {}), score=cosine.get(c, 0.0))
-                for n, c in enumerate(chosen, start=1)]
+        return [Result(rank=n, id=c, text=snap.texts.get(c, ""), metadata=snap.metas.get(c, {}),
+                       score=cosine.get(c, 0.0)) for n, c in enumerate(chosen, start=1)]
 
-    def _dedupe(self, ranked: list[str], k: int) -> list[str]:
+    @staticmethod
+    def _dedupe(snap: Snapshot, ranked: list[str], k: int) -> list[str]:
         """Drop chunks that repeat an earlier one almost word for word."""
         chosen: list[str] = []
         seen: list[set[str]] = []
         for cid in ranked:
-            if cid not in self.texts:
+            if cid not in snap.texts:
                 continue
-            sh = _shingles(self.texts[cid])
+            sh = _shingles(snap.texts[cid])
             if any(len(sh & s) / max(1, len(sh | s)) >= DUPLICATE_JACCARD for s in seen):
                 continue
             chosen.append(cid)

@@ -1,25 +1,40 @@
-"""Wiring: build the components the settings choose, once, for the CLI and the app."""
+"""Wiring: build the components the settings choose, once, for the CLI and the app. The one place where answering
+meets ingestion: `reindex` runs the pipeline under the index lock and brings the readers up to date."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
+from typing import Callable, Iterator
 
+from assistant.access import PasswordGate
 from assistant.answer import Answerer
 from assistant.catalog import Catalog, load_catalog
+from assistant.embeddings import Embedder, embedder_for
 from assistant.feedback import FeedbackStore
 from assistant.llm import Backend, backends
-from assistant.quiz import load_quiz_files
+from assistant.manifest import Manifest
 from assistant.prompts import Prompts
-from assistant.embeddings import Embedder, embedder_for
+from assistant.quiz import load_quiz_files
 from assistant.retrieval import Retriever
 from assistant.settings import Settings
 from assistant.store import Store
-from ingest.manifest import Manifest
 
 
-@dataclass
+class ReindexError(RuntimeError):
+    """Indexing could not run (locked by another run, unwritable folder, another embedder); the message says why."""
+
+
 class Services:
-    settings: Settings = field(default_factory=Settings)
+    """Components built on first use. `embedder` and `backends` can be given instead (tests share a loaded
+    embedder, or answer with a fake model)."""
+
+    def __init__(self, settings: Settings | None = None, embedder: Embedder | None = None,
+                 backends: list[Backend] | None = None) -> None:
+        self.settings = settings or Settings()
+        if embedder is not None:
+            self.__dict__["embedder"] = embedder
+        if backends is not None:
+            self.__dict__["backends"] = backends
 
     @cached_property
     def embedder(self) -> Embedder:
@@ -32,7 +47,7 @@ class Services:
     @cached_property
     def retriever(self) -> Retriever:
         return Retriever(self.store, self.embedder, self.catalog, self.settings.lexical_dir,
-                         self.settings.bm25_weight)
+                         self.settings.bm25_weight, self.settings.refresh_seconds)
 
     @cached_property
     def prompts(self) -> Prompts:
@@ -51,13 +66,36 @@ class Services:
         return FeedbackStore(self.settings.feedback_db)
 
     @cached_property
+    def password_gate(self) -> PasswordGate:
+        return PasswordGate(self.settings.admin_password)
+
+    @cached_property
     def quiz_items(self) -> list[dict]:
         return load_quiz_files(self.settings.corpus_dirs)
+
+    @cached_property
+    def catalog(self) -> Catalog:
+        return load_catalog(tuple(self.settings.corpus_dirs))
 
     def warm(self) -> "Services":
         """Open the index and load the embedder now, not at the first question."""
         _ = self.answerer
         return self
+
+    def reindex(self, paths: list[Path] | None = None, progress: Callable[..., Iterator] | None = None,
+                rebuild: bool = False):
+        """Index `paths` (default: the corpus folders) with this process's embedder, under the index lock, then
+        load the new index and catalogue for the questions that follow."""
+        from ingest.pipeline import IngestError, Pipeline  # the one import of ingestion from the answering side
+
+        try:
+            summary = Pipeline(self.settings, embedder=self.embedder, progress=progress).run(paths, rebuild=rebuild)
+        except IngestError as exc:
+            raise ReindexError(str(exc)) from exc
+        self.__dict__.pop("catalog", None)
+        self.retriever.catalog = self.answerer.catalog = self.catalog
+        self.retriever.refresh()
+        return summary
 
     def backend_status(self) -> list[dict]:
         """Each backend of the chain: usable now, and why not."""
@@ -67,20 +105,17 @@ class Services:
             out.append({"name": b.name, "available": ok, "reason": why})
         return out
 
-    @cached_property
-    def catalog(self) -> Catalog:
-        return load_catalog(tuple(self.settings.corpus_dirs))
-
     def status(self) -> dict:
         """What the index holds: for the app's sidebar and `assistant status`."""
-        manifest = Manifest.load(self.settings.manifest_path)
+        store = self.retriever.store  # the collection in service now
+        manifest = Manifest.load(self.settings.manifest_for(store.name))
         return {
             "index": self.settings.chroma_url or str(self.settings.chroma_dir),
             "collection": self.settings.collection,
             "embedder": self.embedder.spec,
             "embedder_name": getattr(self.embedder, "name", self.embedder.spec),
             "files": len(manifest.files),
-            "chunks": self.store.count(),
+            "chunks": store.count(),
             "last_ingestion": manifest.last_run.get("finished_at"),
             "last_summary": manifest.last_run,
         }

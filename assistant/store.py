@@ -1,6 +1,7 @@
 """The Chroma collection that holds the chunks: embedded (PersistentClient) or a server (HttpClient)."""
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Iterator
@@ -9,6 +10,7 @@ from urllib.parse import urlparse
 import chromadb
 import numpy as np
 from chromadb.config import Settings as ChromaSettings
+from chromadb.errors import NotFoundError
 
 from assistant.embeddings import ChromaEmbedding, Embedder
 from assistant.settings import Settings
@@ -53,27 +55,69 @@ def open_client(settings: Settings) -> chromadb.ClientAPI:
         raise StoreError(f"the index directory {settings.chroma_dir} is not writable: {exc}") from exc
 
 
-class Store:
-    """One collection, bound to the embedder that built it."""
+class Versions:
+    """Which collection serves the configured name. A rebuild fills a new collection (`<name>.v<time>`) beside the
+    one in service and then swaps a pointer (the metadata of the collection `<name>.pointer`, one atomic write),
+    so readers keep the old index until the new one is complete, and a crash mid-rebuild leaves the old one in
+    service. Without a pointer the collection `<name>` itself is in service (an index built before versions)."""
 
-    def __init__(self, settings: Settings, embedder: Embedder, client: chromadb.ClientAPI | None = None) -> None:
+    def __init__(self, client: chromadb.ClientAPI, base: str) -> None:
+        self.client = client
+        self.base = base
+        self.pointer_name = f"{base}.pointer"
+
+    def names(self) -> set[str]:
+        return {getattr(c, "name", c) for c in self.client.list_collections()}
+
+    def active(self) -> str:
+        try:
+            meta = self.client.get_collection(self.pointer_name).metadata or {}
+        except NotFoundError:  # no rebuild yet
+            return self.base
+        return str(meta.get("active") or self.base)
+
+    def new_name(self) -> str:
+        return f"{self.base}.v{datetime.now(timezone.utc):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+
+    def switch(self, name: str) -> None:
+        pointer = self.client.get_or_create_collection(self.pointer_name, embedding_function=None)
+        pointer.modify(metadata={"active": name, "switched_at": _now()})
+
+    def unused(self) -> list[str]:
+        """Collections of this index that are not in service: the one a rebuild replaced, a crashed rebuild's."""
+        active = self.active()
+        ours = {n for n in self.names() if n == self.base or n.startswith(f"{self.base}.v")}
+        return sorted(ours - {active})
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+class Store:
+    """One collection, bound to the embedder that built it: the one in service, or `name` (a rebuild's)."""
+
+    def __init__(self, settings: Settings, embedder: Embedder, client: chromadb.ClientAPI | None = None,
+                 name: str | None = None) -> None:
         self.settings = settings
         self.embedder = embedder
         self.client = client or open_client(settings)
         self.where = settings.chroma_url or str(settings.chroma_dir)
+        self.name = name or Versions(self.client, settings.collection).active()
         self._collection = self._open()
 
     def _open(self):
-        name = self.settings.collection
-        existing = {c.name if hasattr(c, "name") else c for c in self.client.list_collections()}
+        name = self.name
+        existing = Versions(self.client, self.settings.collection).names()
         if name in existing:
             meta = self.client.get_collection(name, embedding_function=ChromaEmbedding(self.embedder)).metadata or {}
             built_with = meta.get("embedder")
             if built_with != self.embedder.spec:
                 raise EmbedderMismatch(
-                    f"The index '{name}' in {self.where} was built with the embedder '{built_with}', "
-                    f"but the configured embedder is '{self.embedder.spec}'. Either set ASSISTANT_EMBEDDER="
-                    f"{built_with}, or rebuild the index with the new embedder: python -m ingest --rebuild"
+                    f"The index '{self.settings.collection}' in {self.where} was built with the embedder "
+                    f"'{built_with}', but the configured embedder is '{self.embedder.spec}'. Either set "
+                    f"ASSISTANT_EMBEDDER={built_with}, or rebuild the index with the new embedder: "
+                    "python -m ingest --rebuild"
                 )
             collection = self.client.get_collection(name, embedding_function=ChromaEmbedding(self.embedder))
             hnsw = (collection.configuration or {}).get("hnsw") or {}
@@ -95,9 +139,29 @@ class Store:
             metadata={
                 "embedder": self.embedder.spec,
                 "embedder_name": getattr(self.embedder, "name", self.embedder.spec),
-                "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                "created_at": _now(),
+                "generation": _now(),
             },
         )
+
+    def generation(self) -> str:
+        """Changes whenever an ingestion changed this collection (readers refresh their tables on a change)."""
+        return str((self.client.get_collection(self.name).metadata or {}).get("generation", ""))
+
+    def in_service(self) -> tuple[str, str]:
+        """(the collection in service now, its generation): what a reader compares with what it has loaded."""
+        name = Versions(self.client, self.settings.collection).active()
+        return name, str((self.client.get_collection(name).metadata or {}).get("generation", ""))
+
+    def reopen(self) -> "Store":
+        """This store if its collection is still in service, else a store on the one that is."""
+        name = Versions(self.client, self.settings.collection).active()
+        return self if name == self.name else Store(self.settings, self.embedder, self.client, name=name)
+
+    def mark_changed(self) -> None:
+        meta = dict(self.client.get_collection(self.name).metadata or {})
+        meta["generation"] = f"{_now()}-{uuid.uuid4().hex[:6]}"
+        self._collection.modify(metadata=meta)
 
     @property
     def collection(self):
@@ -147,8 +211,3 @@ class Store:
             return []
         res = self._collection.query(query_embeddings=[vector], n_results=k, where=where or None, include=["distances"])
         return [Hit(id=i, score=1.0 - float(dist)) for i, dist in zip(res["ids"][0], res["distances"][0])]
-
-    def drop(self) -> None:
-        """Delete the collection and open a fresh, empty one."""
-        self.client.delete_collection(self.settings.collection)
-        self._collection = self._open()

@@ -8,8 +8,9 @@ import sys
 import pytest
 
 from conftest import ROOT, write_md, write_pdf
-from ingest.manifest import Manifest
-from ingest.pipeline import IngestError, Pipeline, index_lock
+from assistant.manifest import Manifest
+from assistant.lock import index_lock
+from ingest.pipeline import IngestError, Pipeline
 
 
 def store_by_path(pipeline_settings, embedder):
@@ -22,7 +23,9 @@ def store_by_path(pipeline_settings, embedder):
 
 
 def assert_manifest_equals_store(settings, embedder):
-    manifest = Manifest.load(settings.manifest_path)
+    from assistant.store import Store
+
+    manifest = Manifest.load(settings.manifest_for(Store(settings, embedder).name))
     assert {k: set(v.chunks) for k, v in manifest.files.items()} == store_by_path(settings, embedder)
 
 
@@ -97,7 +100,7 @@ def test_bad_files_are_skipped_with_reasons_and_the_run_goes_on(settings, docs, 
     assert "UTF-8" in reasons["latin.txt"]
     assert "front matter" in reasons["broken.md"]
     assert "unknown file type" in reasons["data.xlsx"]
-    assert "encrypted" in reasons["locked.pdf"]
+    assert "needs a password" in reasons["locked.pdf"]
     assert "catalogue" in reasons["notes.yaml"]
     assert [p.rsplit("/", 1)[-1] for p in summary.added] == ["good.en.md"]
 
@@ -109,11 +112,11 @@ class FailingEmbedder:
         self.inner, self.calls, self.fail_on = inner, 0, fail_on
         self.spec = inner.spec
 
-    def passages(self, texts):
+    def passages(self, texts, progress=iter):
         self.calls += 1
         if self.calls == self.fail_on:
             raise RuntimeError("embedding server died")
-        return self.inner.passages(texts)
+        return self.inner.passages(texts, progress)
 
     def __getattr__(self, name):
         return getattr(self.inner, name)

@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 from assistant.evaluation import Evaluator, load_questions
-from assistant.lexical import LexicalIndex
+from assistant.lexical import LexicalIndex, fingerprint
 from assistant.services import Services
 from conftest import ROOT, write_md
 from ollama_server import FakeOllama
@@ -22,8 +22,11 @@ def test_bm25_stays_in_step_with_ingestion(settings, docs, minilm):
     pipeline = Pipeline(settings, embedder=minilm)
 
     def state():
-        index = LexicalIndex.load(settings.lexical_dir)
-        ids = set(Store(settings, minilm).metadata_by_id())
+        chunks = Store(settings, minilm).all_chunks()
+        ids = set(chunks["ids"])
+        index = LexicalIndex.load(settings.lexical_dir / fingerprint(
+            chunks["ids"], [m["content_hash"] for m in chunks["metadatas"]])[:16])
+        assert [p.name for p in settings.lexical_dir.iterdir()] == [index.fingerprint[:16]], "old versions pruned"
         assert index is not None and set(index.ids) == ids, "BM25 holds exactly the chunks of the store"
         return index
 
@@ -46,8 +49,7 @@ FIXTURE_IDS = {"c-01", "c-22", "c-28", "c-37", "g-19", "k-12", "k-14", "k-24", "
 def test_hybrid_beats_dense_and_bm25_on_a_fixture(subset_index, e5):
     questions = [q for q in load_questions(ROOT / "bench/questions.jsonl") if q.id in FIXTURE_IDS]
     assert len(questions) == len(FIXTURE_IDS)
-    services = Services(subset_index)
-    services.__dict__["embedder"] = e5
+    services = Services(subset_index, embedder=e5)
     summary = Evaluator(services.retriever).retrieval(questions, k=5, modes=["hybrid", "dense", "bm25"])["summary"]
     hybrid, dense, bm25 = (summary[m]["hit@5"] for m in ("hybrid", "dense", "bm25"))
     assert hybrid > dense and hybrid > bm25, summary
@@ -59,8 +61,7 @@ def test_post_filtering_matches_chroma_where(subset_index, e5, monkeypatch):
 
     questions = [q.question for q in load_questions(ROOT / "bench/questions.jsonl") if q.id in FIXTURE_IDS]
     questions.append("Hvilke spørsmål har quizen om senteret?")  # words the quiz chunks share
-    services = Services(subset_index)
-    services.__dict__["embedder"] = e5
+    services = Services(subset_index, embedder=e5)
     retriever = services.retriever
     quiz = {cid for cid, m in retriever.metas.items() if m.get("doc_type") == "quiz"}
     assert quiz and len(quiz) <= retrieval.POST_FILTER_LIMIT
@@ -72,7 +73,7 @@ def test_post_filtering_matches_chroma_where(subset_index, e5, monkeypatch):
                 for q in questions for mode in ("hybrid", "dense") for lang in (None, "en")]
 
     post_filtered, with_where = results(retrieval.POST_FILTER_LIMIT), results(-1)
-    assert retriever._scope(None, None).where is not None  # the second run really used Chroma's filter
+    assert retriever.snapshot.scope(None, None).where is not None  # the second run really used Chroma's filter
     assert post_filtered == with_where
     assert not {cid for row in post_filtered for cid, _ in row} & quiz
 

@@ -25,10 +25,19 @@ FOLLOW_UP = re.compile(
 CITATION = re.compile(r"\[(\d{1,2})\]")
 LOOSE_CITATION = re.compile(r"\[\s*(?:n|nr|kilde|source)?\s*:?\s*(\d{1,2})(?:\s*:\s*\d{1,3})?\s*\]", re.IGNORECASE)
 BRACKET_WAIT = 16  # characters held back after a "[" while waiting for its "]"
-NOTICES = {
-    "nb": "{failed} svarte ikke ({reason}). Svarer med {next} i stedet.",
-    "en": "{failed} did not answer ({reason}). Answering with {next} instead.",
+REASONS = {
+    "nb": {"unreachable": "kunne ikke nås", "busy": "var opptatt med andres spørsmål i mer enn {seconds} sekunder",
+           "first_token": "begynte ikke å svare innen {seconds} sekunder", "total": "brukte mer enn {seconds} sekunder",
+           "error": "svarte med en feil"},
+    "en": {"unreachable": "could not be reached", "busy": "was busy with other people's questions for more than "
+           "{seconds} seconds", "first_token": "did not start answering within {seconds} seconds",
+           "total": "took more than {seconds} seconds", "error": "replied with an error"},
 }
+SKIPPED = {"nb": "Språkmodellen ({failed}) ble hoppet over: den {reason}.",
+           "en": "The language model ({failed}) was skipped: it {reason}."}
+INSTEAD = {"nb": {"extractive": "Her er sitater fra dokumentene i stedet.", "model": "{next} svarer i stedet."},
+           "en": {"extractive": "Here are quotes from the documents instead.", "model": "{next} answers instead."}}
+CUT = {"nb": "Svaret stopper her: språkmodellen {reason}.", "en": "The answer stops here: the language model {reason}."}
 REFERENCES = {"nb": "Referanser", "en": "References"}
 EVIDENCE = {"nb": "Fra kildene:", "en": "From the sources:"}
 ACCESSED = {"nb": "lest", "en": "accessed"}
@@ -138,7 +147,7 @@ class Answerer:
         lines = "\n".join(f"- {t.standalone}\n  {t.answer[:300]}" for t in history[-3:])
         prompt = self.prompts.get("condense", language, history=lines, question=question)
         for backend in self.chain:
-            if backend.name == "extractive" or not backend.available()[0]:
+            if backend.kind == "extractive" or not backend.available()[0]:
                 continue
             try:
                 text = backend.complete([("user", prompt)]).strip().splitlines()
@@ -228,29 +237,40 @@ class Answerer:
         prompt = Prompt(messages=self.messages(answer.standalone, lang, answer.audience, sources, code),
                         question=answer.standalone, language=lang, sources=sources,
                         intro=self.prompts.get("extractive", lang))
-        chain = [b for b in self.chain if backend is None or b.name.split(" ")[0] == backend] or self.chain[-1:]
+        chain = [b for b in self.chain if backend is None or b.kind == backend] or self.chain[-1:]
         parts: list[str] = []
         for n, candidate in enumerate(chain):
             ok, why = candidate.available()
             if not ok:
                 continue
+            written: list[str] = []
             try:
                 for token in tidy_citations(candidate.stream(prompt)):
-                    parts.append(token)
+                    written.append(token)
                     yield token
-                answer.backend = candidate.name
-                if self.settings.quote_evidence and candidate.name != "extractive":
-                    quotes = self.quotes(prompt, code)
-                    if quotes:
-                        parts.append("\n\n" + quotes)
-                        yield "\n\n" + quotes
-                break
             except LLMError as exc:
-                following = next((b.name for b in chain[n + 1 :] if b.available()[0]), None)
-                notice = NOTICES[lang].format(failed=candidate.name, reason=exc, next=following or "-")
+                reason = REASONS[lang][exc.kind].format(seconds=f"{exc.seconds:.0f}")
+                if not written:  # nothing shown yet: the next backend answers, and the reader is told why
+                    following = next((b.name for b in chain[n + 1 :] if b.available()[0]), "extractive")
+                    instead = INSTEAD[lang]["extractive" if following == "extractive" else "model"]
+                    notice = f"{SKIPPED[lang].format(failed=candidate.name, reason=reason)} " \
+                             f"{instead.format(next=following)}"
+                    answer.notices.append(notice)
+                    parts.append(f"_{notice}_\n\n")
+                    yield parts[-1]
+                    continue
+                notice = CUT[lang].format(reason=reason)  # what the reader saw is kept, and said to be cut short
                 answer.notices.append(notice)
-                parts.clear()
-                yield f"\n\n_{notice}_\n\n"
+                written.append(f" …\n\n_{notice}_")
+                yield written[-1]
+            parts += written
+            answer.backend = candidate.name
+            if self.settings.quote_evidence and candidate.kind != "extractive":
+                quotes = self.quotes(prompt, code)
+                if quotes:
+                    parts.append("\n\n" + quotes)
+                    yield "\n\n" + quotes
+            break
         answer.text = "".join(parts).strip()
         if not answer.text:  # even the extractive backend found no sentence worth quoting
             answer.refused, answer.backend, answer.text = True, "refusal", self.prompts.get("refusal", lang)

@@ -5,14 +5,18 @@ and the answering falls through the chain when a backend is unavailable or fails
 """
 from __future__ import annotations
 
+import itertools
+import queue
 import threading
 import time
 from abc import ABC, abstractmethod
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from assistant import sentences
+from assistant.injection import addresses_assistant
 from assistant.lexical import tokens
 from assistant.models import MODELS, ModelUnavailable, model_file, ready
 from assistant.settings import Settings
@@ -21,7 +25,93 @@ Messages = list[tuple[str, str]]  # (role, content)
 
 
 class LLMError(RuntimeError):
-    """A backend failed (unreachable, timed out, error reply); the message is fit to show."""
+    """A backend failed. `kind` says how, for a message in the reader's language: "unreachable", "busy" (waited
+    `seconds` for other sessions' answers), "first_token" (no token `seconds` after generation started), "total"
+    (the whole answer took over `seconds`) or "error"; str(error) is the operator's detail."""
+
+    def __init__(self, detail: str, kind: str = "error", seconds: float = 0.0) -> None:
+        super().__init__(detail)
+        self.kind = kind
+        self.seconds = seconds
+
+
+class ModelGate:
+    """One generation at a time (a llama.cpp context is not re-entrant), first come first served. Time spent
+    waiting here is not the model's: the answer's own time limits start when the turn comes."""
+
+    def __init__(self) -> None:
+        self._turns = threading.Condition()
+        self._queue: list[object] = []
+
+    def waiting(self) -> int:
+        with self._turns:
+            return max(len(self._queue) - 1, 0)
+
+    def acquire(self, name: str, timeout: float) -> Callable[[], None]:
+        """Wait for the turn (LLMError "busy" after `timeout` s); returns the function that ends it."""
+        ticket = object()
+        with self._turns:
+            self._queue.append(ticket)
+            deadline = time.monotonic() + timeout
+            while self._queue[0] is not ticket:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    self._queue.remove(ticket)
+                    self._turns.notify_all()
+                    raise LLMError(f"{name} was busy with other answers for {timeout:.0f} s", "busy", timeout)
+                self._turns.wait(remaining)
+
+        def release() -> None:
+            with self._turns:
+                self._queue.remove(ticket)
+                self._turns.notify_all()
+
+        return release
+
+
+def pull(source: Iterator[str], name: str, first_token: float, total: float,
+         release: Callable[[], None] = lambda: None) -> Iterator[str]:
+    """The tokens of `source`, within time limits counted from now (the start of generation).
+
+    The source is read in a worker thread, so a limit holds even while it is blocked (a model reading its
+    prompt). When the reader stops (a new question) or a limit passes, the worker stops at the next token, closes
+    the source (a generation, an HTTP stream) and then calls `release`."""
+    items: queue.Queue = queue.Queue()
+    stop = threading.Event()
+
+    def work() -> None:
+        try:
+            for token in source:
+                if stop.is_set():
+                    break
+                items.put(("token", token))
+            items.put(("end", None))
+        except BaseException as exc:  # noqa: BLE001 - handed to the reader's thread
+            items.put(("error", exc))
+        finally:
+            getattr(source, "close", lambda: None)()
+            release()
+
+    threading.Thread(target=work, name=f"generate {name}", daemon=True).start()
+    started = time.monotonic()
+    first = True
+    try:
+        while True:
+            kind, limit = ("first_token", first_token) if first else ("total", total)
+            try:
+                what, value = items.get(timeout=max(started + limit - time.monotonic(), 0.001))
+            except queue.Empty:
+                detail = f"gave no token within {limit:.0f} s" if first else f"took longer than {limit:.0f} s"
+                raise LLMError(f"{name} {detail}", kind, limit) from None
+            if what == "end":
+                return
+            if what == "error":
+                raise value
+            if value:
+                first = False
+                yield value
+    finally:
+        stop.set()
 
 
 @dataclass
@@ -34,7 +124,8 @@ class Prompt:
 
 
 class Backend(ABC):
-    name: str
+    kind: str  # what the settings call it: "ollama", "llamacpp", "openai", "extractive", "fake"
+    name: str  # what a person is shown: the kind and the model
 
     @abstractmethod
     def available(self) -> tuple[bool, str]:
@@ -49,30 +140,27 @@ class Backend(ABC):
 
 
 class ChatModelBackend(Backend):
-    """Any LangChain chat model (ChatOllama, ChatOpenAI, or a fake one in tests)."""
+    """Any LangChain chat model (ChatOllama, ChatOpenAI, or the fake one)."""
 
-    def __init__(self, name: str, model, timeout: float, complete_kwargs: dict | None = None) -> None:
+    def __init__(self, kind: str, name: str, model, settings: Settings, complete_kwargs: dict | None = None) -> None:
+        self.kind = kind
         self.name = name
         self.model = model
-        self.timeout = timeout
+        self.first_token_timeout = settings.llm_first_token_timeout
+        self.timeout = settings.llm_timeout
         self.complete_kwargs = complete_kwargs or {}
 
     def available(self) -> tuple[bool, str]:
         return True, ""
 
     def stream(self, prompt: Prompt) -> Iterator[str]:
-        started = time.monotonic()
+        chunks = (c.content if isinstance(c.content, str) else "" for c in self.model.stream(prompt.messages))
         try:
-            for chunk in self.model.stream(prompt.messages):
-                text = chunk.content if isinstance(chunk.content, str) else ""
-                if text:
-                    yield text
-                if time.monotonic() - started > self.timeout:
-                    raise LLMError(f"{self.name} took longer than {self.timeout:.0f} s")
+            yield from pull(chunks, self.name, self.first_token_timeout, self.timeout)
         except LLMError:
             raise
         except Exception as exc:  # connection refused, HTTP errors, read time-outs, bad replies
-            raise LLMError(f"{self.name} failed: {_reason(exc)}") from exc
+            raise LLMError(f"{self.name} failed: {_reason(exc)}", _kind(exc)) from exc
 
     def complete(self, messages: Messages) -> str:
         """One reply, not streamed (used to condense follow-ups)."""
@@ -88,6 +176,16 @@ def _reason(exc: Exception) -> str:
     return text[:200]
 
 
+def _kind(exc: Exception) -> str:
+    """"unreachable" for a refused or dropped connection, a time-out between bytes counts as no answer."""
+    names = {type(e).__name__ for e in (exc, exc.__cause__, exc.__context__) if e is not None}
+    if names & {"ConnectError", "ConnectionError", "APIConnectionError", "ConnectionRefusedError"}:
+        return "unreachable"
+    if names & {"ReadTimeout", "TimeoutException", "APITimeoutError", "Timeout"}:
+        return "first_token"
+    return "error"
+
+
 class OllamaBackend(ChatModelBackend):
     def __init__(self, settings: Settings) -> None:
         from langchain_ollama import ChatOllama
@@ -97,9 +195,9 @@ class OllamaBackend(ChatModelBackend):
         model = ChatOllama(
             model=settings.ollama_model, base_url=settings.ollama_host, temperature=settings.temperature,
             num_predict=settings.max_tokens, repeat_penalty=settings.repeat_penalty, num_ctx=settings.llm_context,
-            seed=settings.seed, client_kwargs={"timeout": settings.llm_timeout},
+            seed=settings.seed, client_kwargs={"timeout": settings.llm_first_token_timeout},  # the longest silence
         )
-        super().__init__(f"ollama ({settings.ollama_model})", model, settings.llm_timeout, {"stream": False})
+        super().__init__("ollama", f"ollama ({settings.ollama_model})", model, settings, {"stream": False})
 
     def available(self) -> tuple[bool, str]:
         """The server answers, lists the model, and the model can chat (checked every call: servers come and go)."""
@@ -126,10 +224,10 @@ class OpenAIBackend(ChatModelBackend):
         self.base_url = settings.openai_base_url
         model = ChatOpenAI(
             model=settings.openai_model, base_url=settings.openai_base_url, api_key=settings.openai_api_key,
-            temperature=settings.temperature, max_tokens=settings.max_tokens, timeout=settings.llm_timeout,
-            max_retries=0, seed=settings.seed,
+            temperature=settings.temperature, max_tokens=settings.max_tokens,
+            timeout=settings.llm_first_token_timeout, max_retries=0, seed=settings.seed,  # the longest silence
         )
-        super().__init__(f"openai ({settings.openai_model})", model, settings.llm_timeout)
+        super().__init__("openai", f"openai ({settings.openai_model})", model, settings)
 
     def available(self) -> tuple[bool, str]:
         if not self.base_url:
@@ -145,9 +243,11 @@ def _load_llama(path: str, n_ctx: int, threads: int):
 
 
 class LlamaCppBackend(Backend):
-    """In-process llama.cpp; the model is loaded once per process and shared."""
+    """In-process llama.cpp; the model is loaded once per process and shared, one generation at a time."""
 
-    _lock = threading.Lock()  # one generation at a time: the context is not re-entrant
+    gate = ModelGate()
+
+    kind = "llamacpp"
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -169,31 +269,32 @@ class LlamaCppBackend(Backend):
         if not ok:
             raise LLMError(why)
         s = self.settings
-        started = time.monotonic()
-        with self._lock:
-            try:
-                llm = _load_llama(str(model_file(self.model, s.models_dir)), s.llm_context, s.llm_threads)
-                chunks = llm.create_chat_completion(
-                    messages=[{"role": r, "content": c} for r, c in prompt.messages], stream=True,
-                    max_tokens=s.max_tokens, temperature=s.temperature, repeat_penalty=s.repeat_penalty,
-                    seed=s.seed,
-                )
-                for chunk in chunks:
-                    text = chunk["choices"][0]["delta"].get("content") or ""
-                    if text:
-                        yield text
-                    if time.monotonic() - started > s.llm_timeout:
-                        raise LLMError(f"{self.name} took longer than {s.llm_timeout:.0f} s")
-            except (LLMError, ModelUnavailable):
-                raise
-            except Exception as exc:
-                raise LLMError(f"{self.name} failed: {_reason(exc)}") from exc
+        release = self.gate.acquire(self.name, s.llm_queue_timeout)
+        try:
+            llm = _load_llama(str(model_file(self.model, s.models_dir)), s.llm_context, s.llm_threads)
+            chunks = llm.create_chat_completion(
+                messages=[{"role": r, "content": c} for r, c in prompt.messages], stream=True,
+                max_tokens=s.max_tokens, temperature=s.temperature, repeat_penalty=s.repeat_penalty, seed=s.seed,
+            )
+        except ModelUnavailable as exc:
+            release()
+            raise LLMError(str(exc), "unreachable") from exc
+        except Exception as exc:
+            release()
+            raise LLMError(f"{self.name} failed: {_reason(exc)}") from exc
+        texts = (chunk["choices"][0]["delta"].get("content") or "" for chunk in chunks)
+        try:
+            yield from pull(texts, self.name, s.llm_first_token_timeout, s.llm_timeout, release)
+        except LLMError:
+            raise
+        except Exception as exc:
+            raise LLMError(f"{self.name} failed: {_reason(exc)}") from exc
 
 
 class ExtractiveBackend(Backend):
     """No LLM: the sentences of the sources that best match the question, quoted and cited."""
 
-    name = "extractive"
+    kind = name = "extractive"
 
     def __init__(self, max_sentences: int = 3) -> None:
         self.max_sentences = max_sentences
@@ -207,7 +308,7 @@ class ExtractiveBackend(Backend):
         for n, source in enumerate(prompt.sources, start=1):
             same_language = source.metadata.get("language") == prompt.language
             for pos, sentence in enumerate(sentences.split(source.text)):
-                if len(sentence) < 25 or sentences.INSTRUCTION.search(sentence):
+                if len(sentence) < 25 or addresses_assistant(sentence):
                     continue  # too short to say anything, or an instruction planted in a document
                 share = sentences.overlap(wanted, sentence)
                 if share:
@@ -223,7 +324,19 @@ class ExtractiveBackend(Backend):
         raise LLMError("the extractive backend cannot write text")
 
 
-BACKENDS = {"ollama": OllamaBackend, "llamacpp": LlamaCppBackend, "openai": OpenAIBackend}
+class FakeBackend(ChatModelBackend):
+    """A stand-in model that streams the replies in `fake_replies`, in turn: for tests, demonstrations and the app's
+    own checks without a model (in the spirit of private-gpt's mock mode)."""
+
+    def __init__(self, settings: Settings) -> None:
+        from langchain_core.language_models import GenericFakeChatModel
+        from langchain_core.messages import AIMessage
+
+        replies = itertools.cycle([AIMessage(r) for r in settings.fake_replies])
+        super().__init__("fake", "fake", GenericFakeChatModel(messages=replies), settings)
+
+
+BACKENDS = {"ollama": OllamaBackend, "llamacpp": LlamaCppBackend, "openai": OpenAIBackend, "fake": FakeBackend}
 
 
 def backends(settings: Settings) -> list[Backend]:

@@ -10,11 +10,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 class FakeOllama:
     def __init__(self, models=("gemma3:4b",), reply="Senteret ble etablert i juni 2020 [1].", token_delay=0.0,
-                 die_after: int | None = None) -> None:
+                 die_after: int | None = None, first_delay: float = 0.0) -> None:
         self.models = list(models)
         self.reply = reply
         self.token_delay = token_delay
         self.die_after = die_after  # close the connection after this many streamed tokens
+        self.first_delay = first_delay  # seconds of silence before the first token (a model reading a long prompt)
         self.requests: list[tuple[str, dict]] = []
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
@@ -83,6 +84,7 @@ class FakeOllama:
                 self.send_header("Content-Type", "application/x-ndjson")
                 self.send_header("Transfer-Encoding", "chunked")
                 self.end_headers()
+                time.sleep(fake.first_delay)
                 for n, token in enumerate(fake.tokens()):
                     if fake.die_after is not None and n >= fake.die_after:
                         self.wfile.flush()

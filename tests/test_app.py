@@ -1,15 +1,11 @@
 """The Streamlit app's flows with streamlit.testing (AppTest), a fake chat model, and the real index."""
 from __future__ import annotations
 
-import itertools
 import json
 
 import pytest
-from langchain_core.language_models import GenericFakeChatModel
-from langchain_core.messages import AIMessage
 from streamlit.testing.v1 import AppTest
 
-from assistant.llm import ChatModelBackend, ExtractiveBackend
 from conftest import ROOT
 
 REPLY = "Bærekraftssenteret ble etablert av kommunedirektøren i juni 2020 [1]."
@@ -19,18 +15,14 @@ REPLY = "Bærekraftssenteret ble etablert av kommunedirektøren i juni 2020 [1].
 def app(subset_index, monkeypatch, tmp_path):
     import streamlit as st
 
-    import assistant.services
-
     s = subset_index
     env = {"ASSISTANT_INDEX_DIR": s.index_dir, "ASSISTANT_CORPUS_DIRS": json.dumps([str(d) for d in s.corpus_dirs]),
            "ASSISTANT_PROMPTS_DIR": s.prompts_dir, "ASSISTANT_FEEDBACK_DB": tmp_path / "feedback.sqlite",
-           "ASSISTANT_UPLOADS_DIR": tmp_path / "uploads"}
+           "ASSISTANT_UPLOADS_DIR": tmp_path / "uploads", "ASSISTANT_LLM_BACKEND": "fake",
+           "ASSISTANT_FAKE_REPLIES": json.dumps([REPLY])}
     for key, value in env.items():
         monkeypatch.setenv(key, str(value))
     monkeypatch.delenv("ASSISTANT_ADMIN_PASSWORD", raising=False)
-    fake = GenericFakeChatModel(messages=itertools.cycle([AIMessage(REPLY)]))
-    monkeypatch.setattr(assistant.services, "backends",
-                        lambda settings: [ChatModelBackend("fake", fake, timeout=30), ExtractiveBackend()])
     st.cache_resource.clear()
     st.cache_data.clear()
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)

@@ -6,6 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8501
 export HF_HUB_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
+export ORT_DISABLE_TELEMETRY := 1
 
 .PHONY: install-run install-test index model run test clean
 

@@ -150,12 +150,23 @@ def cmd_feedback(services: Services, args) -> int:
     return 0
 
 
+def positive(text: str) -> int:
+    """An argparse type: a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m assistant", description="Bærekraftsassistenten")
     sub = parser.add_subparsers(dest="command", required=True)
     search = sub.add_parser("search", help="search the index")
     search.add_argument("query", nargs="?", help="the question (or use --batch)")
-    search.add_argument("--k", type=int, default=None, help="number of results (default: settings top_k)")
+    search.add_argument("--k", type=positive, default=None, help="number of results (default: settings top_k)")
     search.add_argument("--batch", type=Path, help="JSONL file, one {\"question\": ...} per line")
     search.add_argument("--language", choices=["nb", "en"], help="only documents in this language")
     search.add_argument("--doc-type", help="only this document type (centre, guide, sdg_goal, u4ssc_kpi, ...)")
@@ -180,7 +191,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev = sub.add_parser("eval", help="measure retrieval (and answers) on a JSONL question file")
     ev.add_argument("file", type=Path)
     ev.add_argument("--must", type=Path, help="JSON {id: must groups} for a question file without them")
-    ev.add_argument("--k", type=int, default=5)
+    ev.add_argument("--k", type=positive, default=5)
     ev.add_argument("--mode", choices=["hybrid", "dense", "bm25", "all"], default="hybrid")
     ev.add_argument("--answers", action="store_true", help="also answer every question and check the answers")
     ev.add_argument("--audience", choices=["citizen", "employee", "student"])
@@ -201,6 +212,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "search" and not (args.query or args.batch):
         print("error: give a question or --batch FILE", file=sys.stderr)
         return 2
+    if args.command in ("search", "ask") and (args.query if args.command == "search" else args.question):
+        try:
+            (args.query if args.command == "search" else args.question).encode("utf-8")
+        except UnicodeEncodeError:
+            print("error: the question holds characters that are not valid text", file=sys.stderr)
+            return 2
     services = Services()
     if args.command == "search":
         args.k = args.k or services.settings.top_k

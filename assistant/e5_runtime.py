@@ -323,6 +323,7 @@ class FastE5:
                  bin_path: str | os.PathLike[str] | None = None) -> None:
         import onnxruntime as ort
 
+        ort.disable_telemetry_events()  # events after start-up; ORT_DISABLE_TELEMETRY (assistant/__init__) covers import
         if precision not in ("int8", "fp32"):
             raise ValueError(f"precision must be 'int8' or 'fp32', not {precision!r}")
         self.bin_path = Path(bin_path) if bin_path else default_bin()

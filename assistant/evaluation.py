@@ -36,8 +36,13 @@ def load_questions(path: Path, must_file: Path | None = None) -> list[Question]:
             obj = json.loads(line)
         except ValueError as exc:
             raise ValueError(f"{path}:{n} is not JSON: {exc}") from exc
-        if not isinstance(obj, dict) or not isinstance(obj.get("question"), str):
+        if not isinstance(obj, dict) or not isinstance(obj.get("question"), str) or not obj["question"].strip():
             raise ValueError(f"{path}:{n} has no \"question\" text")
+        try:
+            obj["question"].encode("utf-8")
+        except UnicodeEncodeError as exc:  # JSON allows "\ud800", which is no character at all
+            raise ValueError(f"{path}:{n}: the question holds an invalid character ({exc.reason}: "
+                             f"{obj['question'][exc.start:exc.end]!a})") from exc
         must = obj.get("must") or extra.get(str(obj.get("id"))) or []
         if not all(isinstance(g, list) and all(isinstance(a, str) for a in g) for g in must):
             raise ValueError(f"{path}:{n}: \"must\" must be a list of lists of strings")

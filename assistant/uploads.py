@@ -28,11 +28,17 @@ def sniff(data: bytes) -> str:
     return ".txt"
 
 
+MAX_NAME = 120
+
+
 def safe_name(name: str) -> str:
-    """A plain file name: no folders, no leading dots, only letters, digits, '-', '_' and '.'."""
+    """A plain file name of at most MAX_NAME characters: no folders, no leading dots, only letters, digits, '-',
+    '_' and '.'; a long name is shortened before its extension, which is kept."""
     base = unicodedata.normalize("NFKD", Path(name.replace("\\", "/")).name).encode("ascii", "ignore").decode()
     base = re.sub(r"[^A-Za-z0-9._-]+", "-", base).strip(".-_") or "upload"
-    return base[:120]
+    stem, suffix = (base[: -len(Path(base).suffix)], Path(base).suffix) if Path(base).suffix else (base, "")
+    suffix = suffix[:10]
+    return (stem[: MAX_NAME - len(suffix)].rstrip(".-_") or "upload") + suffix
 
 
 def check(name: str, data: bytes, max_bytes: int) -> str:
@@ -53,9 +59,21 @@ def check(name: str, data: bytes, max_bytes: int) -> str:
     return clean
 
 
-def store(directory: Path, name: str, data: bytes, max_bytes: int) -> Path:
+def store(directory: Path, name: str, data: bytes, max_bytes: int) -> tuple[Path, bool]:
+    """(where the upload is, whether it is new). An upload with the name of an earlier, different file is kept
+    beside it as name-2.ext, name-3.ext, ...; the same bytes uploaded again are not stored twice."""
     clean = check(name, data, max_bytes)
     directory.mkdir(parents=True, exist_ok=True)
-    target = directory / clean
-    target.write_bytes(data)
-    return target
+    stem, suffix = Path(clean).stem, Path(clean).suffix
+    n = 1
+    while True:
+        candidate = clean if n == 1 else f"{stem[: MAX_NAME - len(suffix) - 1 - len(str(n))]}-{n}{suffix}"
+        target = directory / candidate
+        try:
+            with open(target, "xb") as f:  # exclusive: two uploads at once never overwrite each other
+                f.write(data)
+            return target, True
+        except FileExistsError:
+            if target.read_bytes() == data:
+                return target, False
+        n += 1

@@ -111,8 +111,45 @@ def test_uploads_are_checked_by_content(name, data, reason):
 
 def test_upload_names_are_made_safe(tmp_path):
     assert safe_name("../../etc/passwd") == "passwd"
-    assert safe_name("C:\\Users\\x\\Årsrapport 2021 (endelig).pdf") == "Arsrapport-2021-endelig-.pdf"
+    assert safe_name("C:\\Users\\x\\Årsrapport 2021 (endelig).pdf") == "Arsrapport-2021-endelig.pdf"
     assert safe_name(".hidden.md") == "hidden.md"
-    path = store(tmp_path / "up", "../notat om mål.md", "# Notat\nTekst.".encode(), max_bytes=1000)
-    assert path.parent == tmp_path / "up" and path.name == "notat-om-mal.md"
-    assert store(tmp_path / "up", "side.html", b"<!DOCTYPE html><html><body>x</body></html>", 1000).suffix == ".html"
+    path, new = store(tmp_path / "up", "../notat om mål.md", "# Notat\nTekst.".encode(), max_bytes=1000)
+    assert new and path.parent == tmp_path / "up" and path.name == "notat-om-mal.md"
+    page, _ = store(tmp_path / "up", "side.html", b"<!DOCTYPE html><html><body>x</body></html>", 1000)
+    assert page.suffix == ".html"
+
+
+def test_a_long_upload_name_keeps_its_extension(tmp_path):
+    name = "Årsrapport for Bærekraftssenteret i Trondheim kommune " * 4 + "(endelig versjon).pdf"
+    assert len(name) > 200
+    clean = safe_name(name)
+    assert len(clean) <= 120 and clean.endswith(".pdf")
+    path, new = store(tmp_path, name, b"%PDF-1.7 ...", 1000)
+    assert new and path.name == clean
+
+
+def test_an_upload_never_replaces_an_earlier_file(tmp_path):
+    first, _ = store(tmp_path, "notat.md", "# Notat\nFørste versjon.".encode(), 1000)
+    second, new = store(tmp_path, "notat.md", b"# Notat\nAndre versjon.", 1000)
+    assert new and second.name == "notat-2.md" and first.read_bytes() == "# Notat\nFørste versjon.".encode()
+    again, new = store(tmp_path, "notat.md", b"# Notat\nAndre versjon.", 1000)
+    assert not new and again == second, "the same content uploaded again is not stored twice"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notat-2.md", "notat.md"]
+
+
+def test_wrong_admin_passwords_cost_a_growing_wait(caplog):
+    from assistant.access import MAX_DELAY, PasswordGate
+
+    waits = []
+    gate = PasswordGate("riktig-passord", sleep=waits.append)
+    for guess in ("a", "b", "c", "d"):
+        assert not gate.check(guess, who="session 1")
+    assert waits == [0.0, 1.0, 2.0, 4.0], "each wrong guess doubles the wait before the next attempt"
+    assert gate.check("riktig-passord") and gate.delay() == 0.0, "the right password still works, and resets"
+    for _ in range(12):
+        gate.check("x")
+    assert gate.delay() == MAX_DELAY
+    failures = [r.getMessage() for r in caplog.records if "admin login failed" in r.getMessage()]
+    assert len(failures) == 16 and "session 1" in failures[0]
+    assert not any("riktig-passord" in r.getMessage() or " a;" in r.getMessage() for r in caplog.records)
+    assert not PasswordGate(None, sleep=waits.append).check(""), "no password set: nothing opens"

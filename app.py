@@ -1,4 +1,5 @@
 """Streamlit entry point: wires the views to the assistant's services; holds no business logic."""
+
 from __future__ import annotations
 
 import logging

@@ -2,6 +2,7 @@
 
 Nothing leaves the machine: before any library is imported, the switches that keep them offline and quiet are
 set (a deployment may still override each one in the environment)."""
+
 import os
 
 for _name, _value in {

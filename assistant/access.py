@@ -1,5 +1,6 @@
 """The admin password: compared in constant time, and each wrong guess costs a wait that doubles (up to a limit)
 for everyone, so guessing is slow however many sessions a guesser opens. Every failure is logged, never the guess."""
+
 from __future__ import annotations
 
 import hmac
@@ -35,6 +36,10 @@ class PasswordGate:
                 self._failures = 0
             else:
                 self._failures += 1
-                log.warning("admin login failed (%d in a row)%s; next attempt waits %.0f s", self._failures,
-                            f" from {who}" if who else "", self.delay())
+                log.warning(
+                    "admin login failed (%d in a row)%s; next attempt waits %.0f s",
+                    self._failures,
+                    f" from {who}" if who else "",
+                    self.delay(),
+                )
         return ok

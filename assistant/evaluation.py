@@ -3,6 +3,7 @@
 A line: {"id", "question", "lang", "must": [["alt1", "alt2"], ["alt3"]], "answer", "refuse": true, "follows": "id"}.
 "must" holds when every group is matched, case-insensitively, by at least one of its alternatives.
 """
+
 from __future__ import annotations
 
 import json
@@ -10,9 +11,11 @@ import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 from assistant.answer import Answerer, Turn
 from assistant.retrieval import Retriever
+from assistant.settings import SearchMode
 
 
 @dataclass
@@ -37,17 +40,27 @@ def load_questions(path: Path, must_file: Path | None = None) -> list[Question]:
         except ValueError as exc:
             raise ValueError(f"{path}:{n} is not JSON: {exc}") from exc
         if not isinstance(obj, dict) or not isinstance(obj.get("question"), str) or not obj["question"].strip():
-            raise ValueError(f"{path}:{n} has no \"question\" text")
+            raise ValueError(f'{path}:{n} has no "question" text')
         try:
             obj["question"].encode("utf-8")
         except UnicodeEncodeError as exc:  # JSON allows "\ud800", which is no character at all
-            raise ValueError(f"{path}:{n}: the question holds an invalid character ({exc.reason}: "
-                             f"{obj['question'][exc.start:exc.end]!a})") from exc
+            raise ValueError(
+                f"{path}:{n}: the question holds an invalid character ({exc.reason}: "
+                f"{obj['question'][exc.start : exc.end]!a})"
+            ) from exc
         must = obj.get("must") or extra.get(str(obj.get("id"))) or []
         if not all(isinstance(g, list) and all(isinstance(a, str) for a in g) for g in must):
-            raise ValueError(f"{path}:{n}: \"must\" must be a list of lists of strings")
-        out.append(Question(id=str(obj.get("id", n)), question=obj["question"], lang=obj.get("lang", ""),
-                            must=must, refuse=bool(obj.get("refuse", False)), follows=obj.get("follows")))
+            raise ValueError(f'{path}:{n}: "must" must be a list of lists of strings')
+        out.append(
+            Question(
+                id=str(obj.get("id", n)),
+                question=obj["question"],
+                lang=obj.get("lang", ""),
+                must=must,
+                refuse=bool(obj.get("refuse", False)),
+                follows=obj.get("follows"),
+            )
+        )
     return out
 
 
@@ -91,7 +104,7 @@ class Evaluator:
                     continue
                 query = self.standalone(q, by_id)
                 started = time.perf_counter()
-                results = self.retriever.search(query, k=k, mode=mode)
+                results = self.retriever.search(query, k=k, mode=cast(SearchMode, mode))
                 seconds += time.perf_counter() - started
                 texts = [r.text for r in results]
                 hit = satisfies("\n".join(texts), q.must)
@@ -100,8 +113,12 @@ class Evaluator:
                 rr += 1.0 / rank if rank else 0.0
                 n += 1
                 rows.append({"id": q.id, "mode": mode, "hit": hit, "rank": rank, "query": query})
-            summary[mode] = {"questions": n, f"hit@{k}": round(hits / max(n, 1), 3), "mrr": round(rr / max(n, 1), 3),
-                             "ms_per_query": round(1000 * seconds / max(n, 1), 1)}
+            summary[mode] = {
+                "questions": n,
+                f"hit@{k}": round(hits / max(n, 1), 3),
+                "mrr": round(rr / max(n, 1), 3),
+                "ms_per_query": round(1000 * seconds / max(n, 1), 1),
+            }
         return {"rows": rows, "summary": summary}
 
     def answers(self, questions: list[Question], audience: str | None = None) -> dict:
@@ -118,17 +135,35 @@ class Evaluator:
             a = self.answerer.ask(q.question, history, audience=audience)
             answered[q.id] = (q.question, a.text)
             cites = bool(re.search(r"\[\d+\]", a.text)) and bool(a.citations)
-            rows.append({"id": q.id, "lang": q.lang, "refuse_expected": q.refuse, "refused": a.refused,
-                         "refusal_ok": a.refused == q.refuse, "must_ok": (not q.refuse) and satisfies(a.text, q.must),
-                         "cites": cites, "language_ok": not q.lang or a.language == q.lang, "backend": a.backend,
-                         "seconds": round(time.perf_counter() - started, 2), "answer": a.text})
+            rows.append(
+                {
+                    "id": q.id,
+                    "lang": q.lang,
+                    "refuse_expected": q.refuse,
+                    "refused": a.refused,
+                    "refusal_ok": a.refused == q.refuse,
+                    "must_ok": (not q.refuse) and satisfies(a.text, q.must),
+                    "cites": cites,
+                    "language_ok": not q.lang or a.language == q.lang,
+                    "backend": a.backend,
+                    "seconds": round(time.perf_counter() - started, 2),
+                    "answer": a.text,
+                }
+            )
         on_topic = [r for r in rows if not r["refuse_expected"]]
         off_topic = [r for r in rows if r["refuse_expected"]]
         share = lambda rs, key: round(sum(r[key] for r in rs) / max(len(rs), 1), 3)  # noqa: E731
-        return {"rows": rows, "summary": {
-            "questions": len(rows), "must": share(on_topic, "must_ok"), "cites": share(on_topic, "cites"),
-            "answered_on_topic": round(1 - share(on_topic, "refused"), 3),
-            "refused_off_topic": share(off_topic, "refused"), "refusal_correct": share(rows, "refusal_ok"),
-            "language": share(rows, "language_ok"), "seconds_per_answer": share(rows, "seconds"),
-            "backends": sorted({r["backend"] for r in rows}),
-        }}
+        return {
+            "rows": rows,
+            "summary": {
+                "questions": len(rows),
+                "must": share(on_topic, "must_ok"),
+                "cites": share(on_topic, "cites"),
+                "answered_on_topic": round(1 - share(on_topic, "refused"), 3),
+                "refused_off_topic": share(off_topic, "refused"),
+                "refusal_correct": share(rows, "refusal_ok"),
+                "language": share(rows, "language_ok"),
+                "seconds_per_answer": share(rows, "seconds"),
+                "backends": sorted({r["backend"] for r in rows}),
+            },
+        }

@@ -1,27 +1,18 @@
 """For students: the conversation as Markdown, and the list of sources used, ready to paste."""
+
 from __future__ import annotations
 
 from datetime import date
 
-from assistant.answer import Answer, Citation
+from assistant.answer import Answer
+from assistant.citations import Citation, reference
+from assistant.texts import Section
 
-TEXT = {
-    "nb": {"title": "Samtale med Bærekraftsassistenten", "q": "Spørsmål", "a": "Svar", "sources": "Kilder",
-           "refs": "Referanser", "accessed": "lest", "page": "s.", "exported": "Eksportert"},
-    "en": {"title": "Conversation with Bærekraftsassistenten", "q": "Question", "a": "Answer", "sources": "Sources",
-           "refs": "References", "accessed": "accessed", "page": "p.", "exported": "Exported"},
-}
+TEXT = Section("export")
 
 
 def _key(c: Citation) -> tuple:
     return (c.source, c.page, c.title)
-
-
-def reference(c: Citation, lang: str, accessed: str) -> str:
-    t = TEXT[lang]
-    page = f", {t['page']} {c.page}" if c.page else ""
-    as_of = f" ({c.as_of})" if c.as_of else ""
-    return f"{c.title}{page}{as_of}. {c.source} ({t['accessed']} {accessed})"
 
 
 def references(answers: list[Answer], lang: str, accessed: str | None = None) -> list[str]:

@@ -1,11 +1,12 @@
 """Feedback on answers (thumbs up/down, optional comment), stored locally in SQLite; exported as CSV."""
+
 from __future__ import annotations
 
 import csv
 import json
 import sqlite3
 from contextlib import closing
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
@@ -25,17 +26,37 @@ class FeedbackStore:
     def _connect(self) -> sqlite3.Connection:
         return sqlite3.connect(self.path, timeout=10)
 
-    def add(self, rating: int, question: str, answer: str, sources: list[dict], backend: str, language: str = "",
-            audience: str = "", comment: str = "") -> int:
+    def add(
+        self,
+        rating: int,
+        question: str,
+        answer: str,
+        sources: list[dict],
+        backend: str,
+        language: str = "",
+        audience: str = "",
+        comment: str = "",
+    ) -> int:
         if rating not in (1, -1):
             raise ValueError("rating must be 1 (thumbs up) or -1 (thumbs down)")
         with closing(self._connect()) as db, db:
             cur = db.execute(
-                "INSERT INTO feedback (created_at, rating, comment, question, answer, language, audience, backend, sources)"
+                "INSERT INTO feedback (created_at, rating, comment, question, answer, language, audience, backend,"
+                " sources)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (datetime.now(timezone.utc).isoformat(timespec="seconds"), rating, comment.strip(), question, answer,
-                 language, audience, backend, json.dumps(sources, ensure_ascii=False)))
-            return int(cur.lastrowid)
+                (
+                    datetime.now(UTC).isoformat(timespec="seconds"),
+                    rating,
+                    comment.strip(),
+                    question,
+                    answer,
+                    language,
+                    audience,
+                    backend,
+                    json.dumps(sources, ensure_ascii=False),
+                ),
+            )
+            return int(cur.lastrowid or 0)
 
     def rows(self) -> list[dict]:
         with closing(self._connect()) as db:

@@ -1,4 +1,5 @@
 """Tell Norwegian Bokmål from English: function words and words with the letters æ, ø, å."""
+
 from __future__ import annotations
 
 import re
@@ -16,7 +17,9 @@ EN_WORDS = frozenset(
     mean means explain tell list give show""".split()
 )
 _WORD = re.compile(r"[a-zæøåéèü]+")
-_CAPS = re.compile(r"\b[A-ZÆØÅ]{2,}\b")  # codes and acronyms (KPI, SDG, FN, "EN: EN: AQ: 2C") say nothing of the language
+_CAPS = re.compile(
+    r"\b[A-ZÆØÅ]{2,}\b"
+)  # codes and acronyms (KPI, SDG, FN, "EN: EN: AQ: 2C") say nothing of the language
 _NB_LETTER = re.compile("[æøå]")
 SAMPLE = 20_000  # characters: the start of a long document tells its language
 

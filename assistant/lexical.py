@@ -3,6 +3,7 @@
 Persisted beside the Chroma index with a fingerprint of the chunks it was built from; ingestion rebuilds it after
 every run that changed the store, and a reader whose fingerprint disagrees with the store rebuilds it too.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -19,9 +20,42 @@ import Stemmer
 from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_NORWEGIAN
 
 _TOKEN = re.compile(r"\d+(?:\.[0-9a-z]+)+|\w+", re.UNICODE)
-_QUESTION_WORDS = {"what", "which", "who", "whom", "whose", "how", "why", "when", "where", "does", "do", "did", "can",
-                   "could", "would", "should", "tell", "explain", "describe", "many", "much", "about", "hva", "hvilke",
-                   "hvilken", "hvilket", "hvordan", "hvorfor", "hvor", "forklar", "fortell", "beskriv", "mange", "mye"}
+_QUESTION_WORDS = {
+    "what",
+    "which",
+    "who",
+    "whom",
+    "whose",
+    "how",
+    "why",
+    "when",
+    "where",
+    "does",
+    "do",
+    "did",
+    "can",
+    "could",
+    "would",
+    "should",
+    "tell",
+    "explain",
+    "describe",
+    "many",
+    "much",
+    "about",
+    "hva",
+    "hvilke",
+    "hvilken",
+    "hvilket",
+    "hvordan",
+    "hvorfor",
+    "hvor",
+    "forklar",
+    "fortell",
+    "beskriv",
+    "mange",
+    "mye",
+}
 _STOP = frozenset(STOPWORDS_EN) | frozenset(STOPWORDS_NORWEGIAN) | _QUESTION_WORDS
 _STEMMERS = {"nb": Stemmer.Stemmer("norwegian"), "en": Stemmer.Stemmer("english")}
 
@@ -57,13 +91,15 @@ class LexicalIndex:
         self._pos = {cid: n for n, cid in enumerate(ids)}
 
     @classmethod
-    def build(cls, ids: list[str], texts: list[str], languages: list[str], hashes: list[str]) -> "LexicalIndex":
+    def build(cls, ids: list[str], texts: list[str], languages: list[str], hashes: list[str]) -> LexicalIndex:
         fp = fingerprint(ids, hashes)
         if not ids:
             return cls([], None, fp)
         model = bm25s.BM25()
-        model.index([tokens(t, (lang if lang in _STEMMERS else "nb",)) or ["_"] for t, lang in zip(texts, languages)],
-                    show_progress=False)
+        model.index(
+            [tokens(t, (lang if lang in _STEMMERS else "nb",)) or ["_"] for t, lang in zip(texts, languages)],
+            show_progress=False,
+        )
         return cls(list(ids), model, fp)
 
     def save(self, directory: Path) -> None:
@@ -79,7 +115,7 @@ class LexicalIndex:
             shutil.rmtree(tmp, ignore_errors=True)
 
     @classmethod
-    def load(cls, directory: Path) -> "LexicalIndex | None":
+    def load(cls, directory: Path) -> LexicalIndex | None:
         try:
             meta = json.loads((directory / "ids.json").read_text(encoding="utf-8"))
             model = bm25s.BM25.load(str(directory), show_progress=False) if meta["ids"] else None
@@ -121,8 +157,9 @@ def sync(chunks: dict, directory: Path) -> LexicalIndex:
     folder = directory / fp[:16]
     index = LexicalIndex.load(folder)
     if index is None or index.fingerprint != fp:
-        index = LexicalIndex.build(chunks["ids"], chunks["documents"],
-                                   [m.get("language", "nb") for m in chunks["metadatas"]], hashes)
+        index = LexicalIndex.build(
+            chunks["ids"], chunks["documents"], [m.get("language", "nb") for m in chunks["metadatas"]], hashes
+        )
         index.save(folder)
     return index
 

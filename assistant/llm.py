@@ -3,6 +3,7 @@
 `backends(settings)` returns the chain the settings choose; in `auto` that is ollama -> llamacpp -> extractive,
 and the answering falls through the chain when a backend is unavailable or fails.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -10,14 +11,14 @@ import queue
 import threading
 import time
 from abc import ABC, abstractmethod
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Callable, Iterator
+from typing import Any
+
+from pydantic import SecretStr
 
 from assistant import sentences
-from assistant.injection import addresses_assistant
-from assistant.lexical import tokens
 from assistant.models import MODELS, ModelUnavailable, model_file, ready
 from assistant.settings import Settings
 
@@ -69,8 +70,9 @@ class ModelGate:
         return release
 
 
-def pull(source: Iterator[str], name: str, first_token: float, total: float,
-         release: Callable[[], None] = lambda: None) -> Iterator[str]:
+def pull(
+    source: Iterator[str], name: str, first_token: float, total: float, release: Callable[[], None] = lambda: None
+) -> Iterator[str]:
     """The tokens of `source`, within time limits counted from now (the start of generation).
 
     The source is read in a worker thread, so a limit holds even while it is blocked (a model reading its
@@ -177,7 +179,7 @@ def _reason(exc: Exception) -> str:
 
 
 def _kind(exc: Exception) -> str:
-    """"unreachable" for a refused or dropped connection, a time-out between bytes counts as no answer."""
+    """ "unreachable" for a refused or dropped connection, a time-out between bytes counts as no answer."""
     names = {type(e).__name__ for e in (exc, exc.__cause__, exc.__context__) if e is not None}
     if names & {"ConnectError", "ConnectionError", "APIConnectionError", "ConnectionRefusedError"}:
         return "unreachable"
@@ -193,9 +195,14 @@ class OllamaBackend(ChatModelBackend):
         self.host = settings.ollama_host
         self.model_name = settings.ollama_model
         model = ChatOllama(
-            model=settings.ollama_model, base_url=settings.ollama_host, temperature=settings.temperature,
-            num_predict=settings.max_tokens, repeat_penalty=settings.repeat_penalty, num_ctx=settings.llm_context,
-            seed=settings.seed, client_kwargs={"timeout": settings.llm_first_token_timeout},  # the longest silence
+            model=settings.ollama_model,
+            base_url=settings.ollama_host,
+            temperature=settings.temperature,
+            num_predict=settings.max_tokens,
+            repeat_penalty=settings.repeat_penalty,
+            num_ctx=settings.llm_context,
+            seed=settings.seed,
+            client_kwargs={"timeout": settings.llm_first_token_timeout},  # the longest silence
         )
         super().__init__("ollama", f"ollama ({settings.ollama_model})", model, settings, {"stream": False})
 
@@ -208,7 +215,10 @@ class OllamaBackend(ChatModelBackend):
             names = {m.model for m in client.list().models}
             wanted = self.model_name if ":" in self.model_name else f"{self.model_name}:latest"
             if wanted not in names and self.model_name not in names:
-                return False, f"Ollama at {self.host} has no model {self.model_name} (run: ollama pull {self.model_name})"
+                return (
+                    False,
+                    f"Ollama at {self.host} has no model {self.model_name} (run: ollama pull {self.model_name})",
+                )
             capabilities = client.show(self.model_name).capabilities or ["completion"]
         except Exception as exc:
             return False, f"no Ollama server at {self.host} ({_reason(exc)})"
@@ -223,9 +233,14 @@ class OpenAIBackend(ChatModelBackend):
 
         self.base_url = settings.openai_base_url
         model = ChatOpenAI(
-            model=settings.openai_model, base_url=settings.openai_base_url, api_key=settings.openai_api_key,
-            temperature=settings.temperature, max_tokens=settings.max_tokens,
-            timeout=settings.llm_first_token_timeout, max_retries=0, seed=settings.seed,  # the longest silence
+            model=settings.openai_model,
+            base_url=settings.openai_base_url,
+            api_key=SecretStr(settings.openai_api_key),
+            temperature=settings.temperature,
+            max_tokens=settings.max_tokens,
+            timeout=settings.llm_first_token_timeout,
+            max_retries=0,
+            seed=settings.seed,  # the longest silence
         )
         super().__init__("openai", f"openai ({settings.openai_model})", model, settings)
 
@@ -260,8 +275,10 @@ class LlamaCppBackend(Backend):
         except ImportError:
             return False, "llama-cpp-python is not installed (pip install -e '.[llm]')"
         if not ready(self.model, self.settings.models_dir):
-            return False, (f"the {self.model.name} weights are not prepared in {self.settings.models_dir} "
-                           "(run: python -m assistant model prepare)")
+            return False, (
+                f"the {self.model.name} weights are not prepared in {self.settings.models_dir} "
+                "(run: python -m assistant model prepare)"
+            )
         return True, ""
 
     def stream(self, prompt: Prompt) -> Iterator[str]:
@@ -273,8 +290,12 @@ class LlamaCppBackend(Backend):
         try:
             llm = _load_llama(str(model_file(self.model, s.models_dir)), s.llm_context, s.llm_threads)
             chunks = llm.create_chat_completion(
-                messages=[{"role": r, "content": c} for r, c in prompt.messages], stream=True,
-                max_tokens=s.max_tokens, temperature=s.temperature, repeat_penalty=s.repeat_penalty, seed=s.seed,
+                messages=[{"role": r, "content": c} for r, c in prompt.messages],
+                stream=True,
+                max_tokens=s.max_tokens,
+                temperature=s.temperature,
+                repeat_penalty=s.repeat_penalty,
+                seed=s.seed,
             )
         except ModelUnavailable as exc:
             release()
@@ -303,22 +324,9 @@ class ExtractiveBackend(Backend):
         return True, ""
 
     def stream(self, prompt: Prompt) -> Iterator[str]:
-        wanted = set(tokens(prompt.question, ("nb", "en")))
-        scored = []
-        for n, source in enumerate(prompt.sources, start=1):
-            same_language = source.metadata.get("language") == prompt.language
-            for pos, sentence in enumerate(sentences.split(source.text)):
-                if len(sentence) < 25 or addresses_assistant(sentence):
-                    continue  # too short to say anything, or an instruction planted in a document
-                share = sentences.overlap(wanted, sentence)
-                if share:
-                    scored.append((share + 0.15 * same_language + 0.1 / (n + pos) + 0.05 * (n == 1), n, pos, sentence))
-        best = sorted(scored, key=lambda t: -t[0])[: self.max_sentences]
-        if not best:
-            return
-        yield prompt.intro + "\n\n" if prompt.intro else ""
-        for _, n, _, sentence in sorted(best, key=lambda t: (t[1], t[2])):
-            yield f"> «{sentence}» [{n}]\n\n"
+        pairs = sentences.quotes(prompt.question, prompt.sources, prompt.language, self.max_sentences)
+        if pairs:
+            yield (prompt.intro + "\n\n" if prompt.intro else "") + sentences.quoted(pairs)
 
     def complete(self, messages: Messages) -> str:
         raise LLMError("the extractive backend cannot write text")
@@ -336,7 +344,12 @@ class FakeBackend(ChatModelBackend):
         super().__init__("fake", "fake", GenericFakeChatModel(messages=replies), settings)
 
 
-BACKENDS = {"ollama": OllamaBackend, "llamacpp": LlamaCppBackend, "openai": OpenAIBackend, "fake": FakeBackend}
+BACKENDS: dict[str, Callable[[Settings], Backend]] = {
+    "ollama": OllamaBackend,
+    "llamacpp": LlamaCppBackend,
+    "openai": OpenAIBackend,
+    "fake": FakeBackend,
+}
 
 
 def backends(settings: Settings) -> list[Backend]:

@@ -1,10 +1,11 @@
 """The index lock: one writer at a time per index folder (ingestion, a rebuild, an upload's re-index), across
 processes and threads; readers never take it."""
+
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from filelock import FileLock, Timeout
 

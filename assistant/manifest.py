@@ -1,4 +1,5 @@
 """The manifest: which files are indexed, with their content hash and chunk ids, written atomically."""
+
 from __future__ import annotations
 
 import json
@@ -7,7 +8,6 @@ import os
 import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-
 
 log = logging.getLogger(__name__)
 
@@ -27,14 +27,16 @@ class Manifest:
     last_run: dict = field(default_factory=dict)
 
     @classmethod
-    def load(cls, path: Path) -> "Manifest":
+    def load(cls, path: Path) -> Manifest:
         if not path.exists():
             return cls()
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
-            return cls(embedder=data.get("embedder", ""),
-                       files={k: FileEntry(**v) for k, v in data.get("files", {}).items()},
-                       last_run=data.get("last_run", {}))
+            return cls(
+                embedder=data.get("embedder", ""),
+                files={k: FileEntry(**v) for k, v in data.get("files", {}).items()},
+                last_run=data.get("last_run", {}),
+            )
         except (ValueError, TypeError) as exc:
             # A damaged manifest only costs re-embedding: the store is reconciled against an empty one.
             log.warning("%s is damaged (%s); every file will be re-indexed", path, exc)
@@ -44,6 +46,14 @@ class Manifest:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".manifest-", suffix=".json")
         with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump({"embedder": self.embedder, "files": {k: asdict(v) for k, v in sorted(self.files.items())},
-                       "last_run": self.last_run}, f, ensure_ascii=False, indent=1)
+            json.dump(
+                {
+                    "embedder": self.embedder,
+                    "files": {k: asdict(v) for k, v in sorted(self.files.items())},
+                    "last_run": self.last_run,
+                },
+                f,
+                ensure_ascii=False,
+                indent=1,
+            )
         os.replace(tmp, path)

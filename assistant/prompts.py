@@ -1,4 +1,5 @@
 """Prompt templates from prompts/: plain files the centre can edit, loaded once at start."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -6,10 +7,16 @@ from pathlib import Path
 
 import yaml
 
+from assistant.settings import AUDIENCES
+
 LANGS = ("nb", "en")
 TEMPLATES = {  # name -> placeholders it must contain
-    "system": (), "answer": ("{sources}", "{hint}", "{question}"), "condense": ("{history}", "{question}"),
-    "explain": ("{code}",), "refusal": (), "extractive": (),
+    "system": (),
+    "answer": ("{sources}", "{hint}", "{question}"),
+    "condense": ("{history}", "{question}"),
+    "explain": ("{code}",),
+    "refusal": (),
+    "extractive": (),
 }
 
 
@@ -23,7 +30,7 @@ class Prompts:
     audiences: dict[str, dict[str, str]]
 
     @classmethod
-    def load(cls, directory: Path) -> "Prompts":
+    def load(cls, directory: Path) -> Prompts:
         texts = {}
         for name, needed in TEMPLATES.items():
             for lang in LANGS:
@@ -43,8 +50,8 @@ class Prompts:
                 data = yaml.safe_load(path.read_text(encoding="utf-8"))
             except (OSError, yaml.YAMLError) as exc:
                 raise PromptError(f"prompt file {path} cannot be read: {exc}") from exc
-            if not isinstance(data, dict) or set(data) != {"citizen", "employee", "student"}:
-                raise PromptError(f"{path} must have exactly the keys citizen, employee, student")
+            if not isinstance(data, dict) or set(data) != set(AUDIENCES):
+                raise PromptError(f"{path} must have exactly the keys {', '.join(AUDIENCES)}")
             audiences[lang] = {k: str(v).strip() for k, v in data.items()}
         return cls(texts, audiences)
 

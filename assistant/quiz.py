@@ -1,15 +1,19 @@
 """Quiz for competence training: multiple-choice questions made deterministically (no LLM) from the catalogues
 and from the centre's quiz file (corpus/quiz/*.yaml, `catalog: quiz`)."""
+
 from __future__ import annotations
 
 import random
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 import yaml
 
 from assistant.catalog import DIMENSIONS_NB, LANGS, Catalog, CatalogError, format_date
+from assistant.texts import Section
+
+TEXT = Section("quiz")
 
 FIELDS = ("question", "answer", "explanation")
 
@@ -55,9 +59,8 @@ def parse_quiz(data: dict, path: str) -> list[dict]:
 
 def quiz_documents_text(q: dict, lang: str) -> str:
     """A quiz item as an indexable text (question, answer, explanation)."""
-    label = {"nb": ("Spørsmål", "Svar"), "en": ("Question", "Answer")}[lang]
-    return (f"{label[0]}: {q[f'question_{lang}']}\n{label[1]}: {q[f'answer_{lang}']}. "
-            f"{q[f'explanation_{lang}']}")
+    t = TEXT[lang]
+    return f"{t['question']}: {q[f'question_{lang}']}\n{t['answer']}: {q[f'answer_{lang}']}. {q[f'explanation_{lang}']}"
 
 
 def load_quiz_files(dirs: Iterable[Path]) -> list[dict]:
@@ -81,53 +84,69 @@ def _choices(rng: random.Random, right: str, pool: list[str], n: int = 4) -> tup
 
 
 def _catalog_questions(catalog: Catalog, lang: str, rng: random.Random) -> list[QuizQuestion]:
-    nb = lang == "nb"
+    nb, t = lang == "nb", TEXT[lang]
     goals, kpis = catalog.goals(), sorted(catalog.kpis(), key=lambda k: k.code)
     targets = sorted(catalog.of_kind("target"), key=lambda t: t.code)
     out: list[QuizQuestion] = []
     for goal in goals:
         options, answer = _choices(rng, f"{goal.code}", [g.code for g in goals])
-        out.append(QuizQuestion(
-            id=f"goal-{goal.code}",
-            question=(f"Hvilket bærekraftsmål heter «{goal.short['nb']}»?" if nb
-                      else f"Which Sustainable Development Goal is called “{goal.short['en']}”?"),
-            options=[("Mål " if nb else "Goal ") + o for o in options], answer=answer,
-            explanation=f"{goal.code}: {goal.title[lang]}", source=goal.source, as_of=goal.as_of))
+        out.append(
+            QuizQuestion(
+                id=f"goal-{goal.code}",
+                question=t["goal_q"].format(name=goal.short[lang]),
+                options=[t["goal_option"].format(code=o) for o in options],
+                answer=answer,
+                explanation=f"{goal.code}: {goal.title[lang]}",
+                source=goal.source,
+                as_of=goal.as_of,
+            )
+        )
     for ind in sorted(catalog.of_kind("indicator"), key=lambda i: i.code)[::7]:
         parent = ind.parents[0]
         pool = [t.code for t in targets if t.code.split(".")[0] == parent.split(".")[0]] or [t.code for t in targets]
         options, answer = _choices(rng, parent, pool)
-        out.append(QuizQuestion(
-            id=f"indicator-{ind.code}",
-            question=(f"Under hvilket delmål står indikator {ind.code}?" if nb
-                      else f"Under which target is indicator {ind.code} listed?"),
-            options=options, answer=answer,
-            explanation=(f"Koden leses mål {ind.code.split('.')[0]} → delmål {parent} → indikator {ind.code}: "
-                         if nb else f"The code reads goal {ind.code.split('.')[0]} → target {parent} → indicator "
-                         f"{ind.code}: ") + ind.title[lang], source=ind.source, as_of=ind.as_of))
+        out.append(
+            QuizQuestion(
+                id=f"indicator-{ind.code}",
+                question=t["indicator_q"].format(code=ind.code),
+                options=options,
+                answer=answer,
+                explanation=t["indicator_why"].format(goal=ind.code.split(".")[0], target=parent, code=ind.code)
+                + ind.title[lang],
+                source=ind.source,
+                as_of=ind.as_of,
+            )
+        )
     dimensions = list(DIMENSIONS_NB)
     for kpi in kpis[::3]:
         name = kpi.title[lang]
         dim = kpi.attrs["dimension"]
         shown = {d: (DIMENSIONS_NB[d] if nb else d) for d in dimensions}
         options, answer = _choices(rng, shown[dim], list(shown.values()), n=3)
-        out.append(QuizQuestion(
-            id=f"kpi-dimension-{kpi.code}",
-            question=(f"Hvilken dimensjon hører U4SSC-indikatoren «{name}» ({kpi.code}) til?" if nb
-                      else f"Which dimension does the U4SSC KPI “{name}” ({kpi.code}) belong to?"),
-            options=options, answer=answer,
-            explanation=(f"Koden begynner med {kpi.code[:2]}: {shown[dim]}." if nb
-                         else f"The code starts with {kpi.code[:2]}: {dim}."), source=kpi.source, as_of=kpi.as_of))
-        levels = ["kjerneindikator (core)", "avansert indikator (advanced)"] if nb else ["core", "advanced"]
+        out.append(
+            QuizQuestion(
+                id=f"kpi-dimension-{kpi.code}",
+                question=t["dimension_q"].format(name=name, code=kpi.code),
+                options=options,
+                answer=answer,
+                explanation=t["dimension_why"].format(prefix=kpi.code[:2], dimension=shown[dim]),
+                source=kpi.source,
+                as_of=kpi.as_of,
+            )
+        )
+        levels = [t["level_core"], t["level_advanced"]]
         right = levels[0] if kpi.attrs["level"] == "core" else levels[1]
-        out.append(QuizQuestion(
-            id=f"kpi-level-{kpi.code}",
-            question=(f"Er «{name}» ({kpi.code}) en kjerneindikator eller en avansert indikator?" if nb
-                      else f"Is “{name}” ({kpi.code}) a core or an advanced KPI?"),
-            options=levels, answer=levels.index(right),
-            explanation=(f"Koden slutter på {kpi.code[-1]}: C betyr kjerne, A betyr avansert." if nb
-                         else f"The code ends in {kpi.code[-1]}: C means core, A means advanced."),
-            source=kpi.source, as_of=kpi.as_of))
+        out.append(
+            QuizQuestion(
+                id=f"kpi-level-{kpi.code}",
+                question=t["level_q"].format(name=name, code=kpi.code),
+                options=levels,
+                answer=levels.index(right),
+                explanation=t["level_why"].format(last=kpi.code[-1]),
+                source=kpi.source,
+                as_of=kpi.as_of,
+            )
+        )
     return out
 
 
@@ -138,9 +157,17 @@ def build_quiz(catalog: Catalog, items: list[dict], lang: str, n: int = 10, seed
     centre = []
     for q in items:
         options, answer = _choices(rng, q[f"answer_{lang}"], [q[f"answer_{lang}"], *q[f"wrong_{lang}"]])
-        centre.append(QuizQuestion(id=q["id"], question=q[f"question_{lang}"], options=options, answer=answer,
-                                   explanation=q[f"explanation_{lang}"], source=str(q["source"]),
-                                   as_of=format_date(str(q["as_of"]), lang)))
+        centre.append(
+            QuizQuestion(
+                id=q["id"],
+                question=q[f"question_{lang}"],
+                options=options,
+                answer=answer,
+                explanation=q[f"explanation_{lang}"],
+                source=str(q["source"]),
+                as_of=format_date(str(q["as_of"]), lang),
+            )
+        )
     generated = _catalog_questions(catalog, lang, rng)
     half = min(len(centre), n // 2)
     picked = rng.sample(centre, half) + rng.sample(generated, min(n - half, len(generated)))

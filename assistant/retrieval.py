@@ -3,6 +3,7 @@
 Every result's `score` is the cosine similarity between the question and the chunk, whichever list found it,
 so scores mean the same thing in every mode (the refusal threshold relies on that).
 """
+
 from __future__ import annotations
 
 import logging
@@ -11,7 +12,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 
@@ -19,10 +20,10 @@ from assistant.catalog import Catalog, find_codes
 from assistant.embeddings import Embedder
 from assistant.language import detect_language
 from assistant.lexical import LexicalIndex, sync
+from assistant.settings import SearchMode
 from assistant.store import Store
 
 log = logging.getLogger(__name__)
-Mode = Literal["hybrid", "dense", "bm25"]
 RRF_K = 60
 HIDDEN = ("quiz",)  # indexed for the quiz, not sources to answer from unless asked for by doc_type
 DUPLICATE_JACCARD = 0.9
@@ -46,15 +47,22 @@ class Result:
         """The search contract: one object per result."""
         m = self.metadata
         return {
-            "rank": self.rank, "text": self.text, "title": m.get("title", ""), "source": m.get("source", ""),
-            "page": m.get("page"), "language": m.get("language"), "doc_type": m.get("doc_type"),
-            "codes": self.codes, "score": round(self.score, 4),
+            "rank": self.rank,
+            "text": self.text,
+            "title": m.get("title", ""),
+            "source": m.get("source", ""),
+            "page": m.get("page"),
+            "language": m.get("language"),
+            "doc_type": m.get("doc_type"),
+            "codes": self.codes,
+            "score": round(self.score, 4),
         }
 
 
 @dataclass(frozen=True)
 class Scope:
     """The chunks one combination of filters admits, with its BM25 mask and how Chroma is asked for them."""
+
     ids: set[str]
     mask: np.ndarray
     where: dict | None  # None: query unfiltered for `excluded` more results and drop those outside `ids`
@@ -79,6 +87,7 @@ def _shingles(text: str) -> set[str]:
 class Snapshot:
     """What a reader has loaded of the collection in service: its chunk table, BM25 and filter scopes. Replaced
     whole when the index changes, so a search in progress keeps a consistent view."""
+
     store: Store
     generation: str
     texts: dict[str, str]
@@ -88,7 +97,7 @@ class Snapshot:
     scopes: dict[tuple[str | None, str | None], Scope] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, store: Store, lexical_dir: Path) -> "Snapshot":
+    def load(cls, store: Store, lexical_dir: Path) -> Snapshot:
         generation = store.generation()  # read first: a change after it is seen by the next check
         data = store.all_chunks()
         metas = dict(zip(data["ids"], data["metadatas"]))
@@ -97,14 +106,18 @@ class Snapshot:
             primary = (meta.get("codes") or "").split("|")[0]
             if primary:
                 by_code.setdefault(primary, []).append(cid)
-        return cls(store, generation, dict(zip(data["ids"], data["documents"])), metas, sync(data, lexical_dir),
-                   by_code)
+        return cls(
+            store, generation, dict(zip(data["ids"], data["documents"])), metas, sync(data, lexical_dir), by_code
+        )
 
     def scope(self, language: str | None, doc_type: str | None) -> Scope:
         if (language, doc_type) not in self.scopes:
-            ids = {cid for cid, m in self.metas.items()
-                   if (not language or m.get("language") == language)
-                   and (m.get("doc_type") == doc_type if doc_type else m.get("doc_type") not in HIDDEN)}
+            ids = {
+                cid
+                for cid, m in self.metas.items()
+                if (not language or m.get("language") == language)
+                and (m.get("doc_type") == doc_type if doc_type else m.get("doc_type") not in HIDDEN)
+            }
             excluded = len(self.metas) - len(ids)
             where = None
             if excluded > POST_FILTER_LIMIT:
@@ -121,9 +134,18 @@ class Retriever:
     collection's generation at most every `refresh_seconds`; the new tables load in the background while
     questions go on against the old ones."""
 
-    def __init__(self, store: Store, embedder: Embedder, catalog: Catalog, lexical_dir: Path,
-                 bm25_weight: float = 0.5, refresh_seconds: float = 2.0) -> None:
+    def __init__(
+        self,
+        store: Store,
+        embedder: Embedder,
+        catalog: Catalog,
+        lexical_dir: Path,
+        bm25_weight: float = 0.5,
+        refresh_seconds: float = 2.0,
+        mode: SearchMode = "hybrid",
+    ) -> None:
         self.bm25_weight = bm25_weight
+        self.mode = mode  # the default method (ASSISTANT_SEARCH_MODE), for every caller
         self.embedder = embedder
         self.catalog = catalog
         self.lexical_dir = lexical_dir
@@ -170,32 +192,50 @@ class Retriever:
             return snap.store.query(qvec, pool, scope.where)
         return [h for h in snap.store.query(qvec, pool + scope.excluded) if h.id in scope.ids][:pool]
 
-    def code_hits(self, query: str, allowed: set[str], snap: Snapshot | None = None) -> list[str]:
+    @staticmethod
+    def code_hits(snap: Snapshot, codes: list[str], language: str, allowed: set[str]) -> list[str]:
         """Chunks of the items the question names, the question's language first."""
-        snap = snap or self.snapshot
-        lang = detect_language(query)
         out: list[str] = []
-        for code in find_codes(query, self.catalog):
+        for code in codes:
             ids = [c for c in snap.by_code.get(code, []) if c in allowed]
-            ids.sort(key=lambda c: (snap.metas[c].get("language") != lang, snap.metas[c].get("chunk_index", 0)))
+            ids.sort(key=lambda c: (snap.metas[c].get("language") != language, snap.metas[c].get("chunk_index", 0)))
             out += ids
         return out
 
-    def search(self, query: str, k: int = 5, mode: Mode = "hybrid", language: str | None = None,
-               doc_type: str | None = None) -> list["Result"]:
+    def search(
+        self,
+        query: str,
+        k: int = 5,
+        mode: SearchMode | None = None,
+        language: str | None = None,
+        doc_type: str | None = None,
+        codes: list[str] | None = None,
+    ) -> list[Result]:
+        """The k best chunks. `codes`: the catalogue codes the query names, when the caller has resolved them
+        (found here otherwise); `language` and `doc_type` filter."""
         self.watch()
+        mode = mode or self.mode
+        codes = find_codes(query, self.catalog) if codes is None else codes
         snap = self.snapshot
         try:
-            return self._search(snap, query, k, mode, language, doc_type)
+            return self._search(snap, query, k, mode, language, doc_type, codes)
         except Exception as exc:  # noqa: BLE001 - the collection went away (a rebuild replaced it): reload once
             if snap is self.snapshot and snap.store.reopen() is snap.store:
                 raise  # the index in service is the same: a real error
             log.info("the index in service changed (%s); reloading", exc)
             self.refresh(stale=snap)
-            return self._search(self.snapshot, query, k, mode, language, doc_type)
+            return self._search(self.snapshot, query, k, mode, language, doc_type, codes)
 
-    def _search(self, snap: Snapshot, query: str, k: int, mode: Mode, language: str | None,
-                doc_type: str | None) -> list["Result"]:
+    def _search(
+        self,
+        snap: Snapshot,
+        query: str,
+        k: int,
+        mode: SearchMode,
+        language: str | None,
+        doc_type: str | None,
+        codes: list[str],
+    ) -> list[Result]:
         scope = snap.scope(language, doc_type)
         if not scope.ids:
             return []
@@ -211,15 +251,18 @@ class Retriever:
             ranked = lexical_ids
         else:
             fused = rrf([dense_ids, lexical_ids], [1.0, self.bm25_weight])
-            ranked = list(dict.fromkeys(self.code_hits(query, scope.ids, snap) + fused))
+            hits = self.code_hits(snap, codes, detect_language(query), scope.ids)
+            ranked = list(dict.fromkeys(hits + fused))
         chosen = self._dedupe(snap, ranked, k)
         missing = [c for c in chosen if c not in cosine]
         if missing:
             got = snap.store.collection.get(ids=missing, include=["embeddings"])
             for cid, vec in zip(got["ids"], got["embeddings"]):
                 cosine[cid] = float(np.dot(np.asarray(vec, dtype=np.float32), qvec))
-        return [Result(rank=n, id=c, text=snap.texts.get(c, ""), metadata=snap.metas.get(c, {}),
-                       score=cosine.get(c, 0.0)) for n, c in enumerate(chosen, start=1)]
+        return [
+            Result(rank=n, id=c, text=snap.texts.get(c, ""), metadata=snap.metas.get(c, {}), score=cosine.get(c, 0.0))
+            for n, c in enumerate(chosen, start=1)
+        ]
 
     @staticmethod
     def _dedupe(snap: Snapshot, ranked: list[str], k: int) -> list[str]:

@@ -1,10 +1,11 @@
 """Wiring: build the components the settings choose, once, for the CLI and the app. The one place where answering
 meets ingestion: `reindex` runs the pipeline under the index lock and brings the readers up to date."""
+
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from functools import cached_property
 from pathlib import Path
-from typing import Callable, Iterator
 
 from assistant.access import PasswordGate
 from assistant.answer import Answerer
@@ -28,8 +29,9 @@ class Services:
     """Components built on first use. `embedder` and `backends` can be given instead (tests share a loaded
     embedder, or answer with a fake model)."""
 
-    def __init__(self, settings: Settings | None = None, embedder: Embedder | None = None,
-                 backends: list[Backend] | None = None) -> None:
+    def __init__(
+        self, settings: Settings | None = None, embedder: Embedder | None = None, backends: list[Backend] | None = None
+    ) -> None:
         self.settings = settings or Settings()
         if embedder is not None:
             self.__dict__["embedder"] = embedder
@@ -46,8 +48,15 @@ class Services:
 
     @cached_property
     def retriever(self) -> Retriever:
-        return Retriever(self.store, self.embedder, self.catalog, self.settings.lexical_dir,
-                         self.settings.bm25_weight, self.settings.refresh_seconds)
+        return Retriever(
+            self.store,
+            self.embedder,
+            self.catalog,
+            self.settings.lexical_dir,
+            self.settings.bm25_weight,
+            self.settings.refresh_seconds,
+            self.settings.search_mode,
+        )
 
     @cached_property
     def prompts(self) -> Prompts:
@@ -77,13 +86,14 @@ class Services:
     def catalog(self) -> Catalog:
         return load_catalog(tuple(self.settings.corpus_dirs))
 
-    def warm(self) -> "Services":
+    def warm(self) -> Services:
         """Open the index and load the embedder now, not at the first question."""
         _ = self.answerer
         return self
 
-    def reindex(self, paths: list[Path] | None = None, progress: Callable[..., Iterator] | None = None,
-                rebuild: bool = False):
+    def reindex(
+        self, paths: list[Path] | None = None, progress: Callable[..., Iterator] | None = None, rebuild: bool = False
+    ):
         """Index `paths` (default: the corpus folders) with this process's embedder, under the index lock, then
         load the new index and catalogue for the questions that follow."""
         from ingest.pipeline import IngestError, Pipeline  # the one import of ingestion from the answering side

@@ -1,12 +1,23 @@
 """The one typed settings object: environment (ASSISTANT_*), then assistant.toml, then defaults."""
+
 from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
+
+# The choices, defined once: the settings, the CLI, the sidebar and the prompt files all take them from here.
+Audience = Literal["citizen", "employee", "student"]
+BackendChoice = Literal["auto", "ollama", "llamacpp", "openai", "extractive", "fake"]
+LlamaModel = Literal["qwen2.5-coder-1.5b", "qwen2.5-coder-0.5b"]
+SearchMode = Literal["hybrid", "dense", "bm25"]
+AUDIENCES: tuple[str, ...] = get_args(Audience)
+BACKENDS: tuple[str, ...] = tuple(b for b in get_args(BackendChoice) if b != "auto")
+LLAMA_MODELS: tuple[str, ...] = get_args(LlamaModel)
+SEARCH_MODES: tuple[str, ...] = get_args(SearchMode)
 
 
 def project_home() -> Path:
@@ -48,16 +59,17 @@ class Settings(BaseSettings):
 
     # Retrieval
     top_k: int = 5
-    search_mode: Literal["hybrid", "dense", "bm25"] = "hybrid"
+    search_mode: SearchMode = "hybrid"
     bm25_weight: float = 0.5  # BM25's weight against dense (1.0) in the fusion; measured in BENCHMARKS.md
 
     # Answering
-    llm_backend: Literal["auto", "ollama", "llamacpp", "openai", "extractive", "fake"] = "auto"
+    llm_backend: BackendChoice = "auto"
     fake_replies: list[str] = ["This is the fake backend's answer [1]."]  # what the `fake` backend says, in turn
-    audience: Literal["citizen", "employee", "student"] = "citizen"
+    audience: Audience = "citizen"
     prompts_dir: Path = Path("prompts")
     answer_sources: int = 4  # chunks given to the model
     context_sentences: int = 4  # of each chunk, the sentences that best match the question (shorter prompts)
+    quote_sentences: int = 3  # the best supporting sentences, quoted (extractive answers, shown at once)
     quote_evidence: bool = True  # after a model's answer, quote the two source sentences that best support it
     # Refusal, calibrated on the dev questions plus off-topic ones (BENCHMARKS.md): answer when the question
     # names a known code, or the best chunk's cosine similarity is >= answer_above, or it is >= refuse_below and
@@ -75,10 +87,12 @@ class Settings(BaseSettings):
     repeat_penalty: float = 1.1
     seed: int = 0  # sampling seed: the same question over the same sources gets the same answer
 
-    ollama_host: str = Field("http://127.0.0.1:11434", validation_alias=AliasChoices("ASSISTANT_OLLAMA_HOST", "OLLAMA_HOST"))
+    ollama_host: str = Field(
+        "http://127.0.0.1:11434", validation_alias=AliasChoices("ASSISTANT_OLLAMA_HOST", "OLLAMA_HOST")
+    )
     ollama_model: str = "gemma3:4b"
 
-    llamacpp_model: Literal["qwen2.5-coder-1.5b", "qwen2.5-coder-0.5b"] = "qwen2.5-coder-1.5b"
+    llamacpp_model: LlamaModel = "qwen2.5-coder-1.5b"
     models_dir: Path = Path("data/models")
     llm_threads: int = 2
     llm_context: int = 4096
@@ -105,7 +119,7 @@ class Settings(BaseSettings):
         return init_settings, env_settings, TomlConfigSettingsSource(settings_cls)
 
     @model_validator(mode="after")
-    def _anchor_paths(self) -> "Settings":
+    def _anchor_paths(self) -> Settings:
         home = self.home.resolve()
         object.__setattr__(self, "home", home)
         for name in PATHS:
@@ -117,7 +131,7 @@ class Settings(BaseSettings):
     def manifest_for(self, collection: str) -> Path:
         """A collection's manifest: `manifest.json` for the configured name, `manifest.<version>.json` for a
         rebuild's collection."""
-        suffix = collection[len(self.collection):] if collection.startswith(self.collection) else f".{collection}"
+        suffix = collection[len(self.collection) :] if collection.startswith(self.collection) else f".{collection}"
         return self.index_dir / f"manifest{suffix}.json"
 
     @property

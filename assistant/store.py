@@ -1,14 +1,17 @@
 """The Chroma collection that holds the chunks: embedded (PersistentClient) or a server (HttpClient)."""
+
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Any, Iterator
+from datetime import UTC, datetime
+from typing import Any, cast
 from urllib.parse import urlparse
 
 import chromadb
 import numpy as np
+from chromadb.api.types import Embeddable, EmbeddingFunction
 from chromadb.config import Settings as ChromaSettings
 from chromadb.errors import NotFoundError
 
@@ -67,7 +70,7 @@ class Versions:
         self.pointer_name = f"{base}.pointer"
 
     def names(self) -> set[str]:
-        return {getattr(c, "name", c) for c in self.client.list_collections()}
+        return {c.name for c in self.client.list_collections()}
 
     def active(self) -> str:
         try:
@@ -77,7 +80,7 @@ class Versions:
         return str(meta.get("active") or self.base)
 
     def new_name(self) -> str:
-        return f"{self.base}.v{datetime.now(timezone.utc):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+        return f"{self.base}.v{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
 
     def switch(self, name: str) -> None:
         pointer = self.client.get_or_create_collection(self.pointer_name, embedding_function=None)
@@ -91,14 +94,15 @@ class Versions:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 class Store:
     """One collection, bound to the embedder that built it: the one in service, or `name` (a rebuild's)."""
 
-    def __init__(self, settings: Settings, embedder: Embedder, client: chromadb.ClientAPI | None = None,
-                 name: str | None = None) -> None:
+    def __init__(
+        self, settings: Settings, embedder: Embedder, client: chromadb.ClientAPI | None = None, name: str | None = None
+    ) -> None:
         self.settings = settings
         self.embedder = embedder
         self.client = client or open_client(settings)
@@ -110,7 +114,7 @@ class Store:
         name = self.name
         existing = Versions(self.client, self.settings.collection).names()
         if name in existing:
-            meta = self.client.get_collection(name, embedding_function=ChromaEmbedding(self.embedder)).metadata or {}
+            meta = self.client.get_collection(name, embedding_function=self._function()).metadata or {}
             built_with = meta.get("embedder")
             if built_with != self.embedder.spec:
                 raise EmbedderMismatch(
@@ -119,7 +123,7 @@ class Store:
                     f"ASSISTANT_EMBEDDER={built_with}, or rebuild the index with the new embedder: "
                     "python -m ingest --rebuild"
                 )
-            collection = self.client.get_collection(name, embedding_function=ChromaEmbedding(self.embedder))
+            collection = self.client.get_collection(name, embedding_function=self._function())
             hnsw = (collection.configuration or {}).get("hnsw") or {}
             if hnsw.get("ef_search", self.settings.hnsw_ef_search) != self.settings.hnsw_ef_search:
                 # the one HNSW setting Chroma can change after the build: recall against speed at query time
@@ -127,7 +131,7 @@ class Store:
             return collection
         return self.client.create_collection(
             name,
-            embedding_function=ChromaEmbedding(self.embedder),
+            embedding_function=self._function(),
             configuration={
                 "hnsw": {
                     "space": "cosine",
@@ -144,6 +148,10 @@ class Store:
             },
         )
 
+    def _function(self) -> EmbeddingFunction[Embeddable]:
+        """The project's embedder as Chroma's embedding function (so Chroma never loads its own default)."""
+        return cast(EmbeddingFunction[Embeddable], ChromaEmbedding(self.embedder))
+
     def generation(self) -> str:
         """Changes whenever an ingestion changed this collection (readers refresh their tables on a change)."""
         return str((self.client.get_collection(self.name).metadata or {}).get("generation", ""))
@@ -153,7 +161,7 @@ class Store:
         name = Versions(self.client, self.settings.collection).active()
         return name, str((self.client.get_collection(name).metadata or {}).get("generation", ""))
 
-    def reopen(self) -> "Store":
+    def reopen(self) -> Store:
         """This store if its collection is still in service, else a store on the one that is."""
         name = Versions(self.client, self.settings.collection).active()
         return self if name == self.name else Store(self.settings, self.embedder, self.client, name=name)
@@ -174,7 +182,9 @@ class Store:
         for start in range(0, len(ids), WRITE_BATCH):
             end = start + WRITE_BATCH
             self._collection.upsert(
-                ids=ids[start:end], documents=texts[start:end], metadatas=metadatas[start:end],
+                ids=ids[start:end],
+                documents=texts[start:end],
+                metadatas=metadatas[start:end],
                 embeddings=embeddings[start:end],
             )
 
@@ -206,7 +216,7 @@ class Store:
         return out
 
     def query(self, vector: np.ndarray, k: int, where: dict | None = None) -> list[Hit]:
-        """The k nearest chunks by id and cosine: callers hold the texts, and fetching them costs more than the search."""
+        """The k nearest chunks by id and cosine: callers hold the texts (fetching them costs more than searching)."""
         if self.count() == 0:
             return []
         res = self._collection.query(query_embeddings=[vector], n_results=k, where=where or None, include=["distances"])

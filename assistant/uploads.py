@@ -1,4 +1,5 @@
 """Admin uploads: check size and type (by content, not by name), give the file a safe name, store it."""
+
 from __future__ import annotations
 
 import re

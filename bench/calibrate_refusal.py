@@ -4,6 +4,7 @@ dev questions), then report the chosen thresholds on the held-out project set (b
     .venv/bin/python bench/calibrate_refusal.py
 Needs the index of corpus/ (make index). Questions that name a known code are always answered and are left out.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -43,8 +44,12 @@ def main() -> None:
     svc = Services()
     calibration = features(svc, [(ROOT / "bench/calibration.jsonl", None), (DEV, ROOT / "bench/dev-eval-must.json")])
     held_out = features(svc, [(ROOT / "bench/questions.jsonl", None)])
-    grid = itertools.product([x / 1000 for x in range(840, 921, 5)], [x / 1000 for x in range(780, 851, 5)],
-                             [0.4, 0.5, 0.6, 0.7], [0.5, 0.6, 0.7, 0.8])
+    grid = itertools.product(
+        [x / 1000 for x in range(840, 921, 5)],
+        [x / 1000 for x in range(780, 851, 5)],
+        [0.4, 0.5, 0.6, 0.7],
+        [0.5, 0.6, 0.7, 0.8],
+    )
     scored = []
     for t in grid:
         answered, refused = rates(calibration, t)
@@ -54,16 +59,22 @@ def main() -> None:
     candidates = [s for s in scored if s[0] == best]
     s = svc.settings
     current = (s.answer_above, s.refuse_below, s.min_coverage, s.min_known)
-    print(f"calibration: {sum(not r for _, r, _ in calibration)} on-topic, {sum(r for _, r, _ in calibration)} off-topic")
-    print(f"best on calibration: answered {candidates[0][1]:.3f}, refused {candidates[0][2]:.3f} "
-          f"({len(candidates)} threshold sets tie)")
+    print(
+        f"calibration: {sum(not r for _, r, _ in calibration)} on-topic, {sum(r for _, r, _ in calibration)} off-topic"
+    )
+    print(
+        f"best on calibration: answered {candidates[0][1]:.3f}, refused {candidates[0][2]:.3f} "
+        f"({len(candidates)} threshold sets tie)"
+    )
     for name, rows in (("calibration", calibration), ("held-out bench/questions.jsonl", held_out)):
         answered, refused = rates(rows, current)
         print(f"settings {current} on {name}: on-topic answered {answered:.3f}, off-topic refused {refused:.3f}")
         for e, refuse, q in rows:
             if e.strong(*current) == refuse:
-                print(f"   {'refused' if not refuse else 'answered'} wrongly: {q} (top {e.top:.3f}, "
-                      f"coverage {e.coverage:.2f}, known {e.known:.2f})")
+                print(
+                    f"   {'refused' if not refuse else 'answered'} wrongly: {q} (top {e.top:.3f}, "
+                    f"coverage {e.coverage:.2f}, known {e.known:.2f})"
+                )
     print("settings among the best on calibration:", current in [c[3] for c in candidates])
 
 

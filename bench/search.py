@@ -12,14 +12,15 @@ an index of the right size is reused): embedding 100k real chunks would take hou
 hybrid search spends its time (cProfile, cumulative per stage), and with --ef-search the raw query and the recall
 at each ef_search.
 """
+
 from __future__ import annotations
 
 import argparse
 import cProfile
 import json
 import pstats
-import subprocess
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -49,8 +50,9 @@ def exact_top10(store: Store, questions: list[str], vectors: dict[str, np.ndarra
     return {q: {data["ids"][i] for i in np.argsort(-(matrix @ vectors[q]))[:10]} for q in questions}
 
 
-def raw_query(store: Store, questions: list[str], vectors: dict[str, np.ndarray],
-              exact: dict[str, set[str]]) -> tuple[list[float], float]:
+def raw_query(
+    store: Store, questions: list[str], vectors: dict[str, np.ndarray], exact: dict[str, set[str]]
+) -> tuple[list[float], float]:
     """Latencies (ms) of raw Chroma queries at k = 5, and the mean recall@10 against exact search."""
     ms, recalls = [], []
     for q in questions:
@@ -62,8 +64,9 @@ def raw_query(store: Store, questions: list[str], vectors: dict[str, np.ndarray]
     return ms, statistics.mean(recalls)
 
 
-def measure(store: Store, retriever: Retriever, questions: list[str], vectors: dict[str, np.ndarray],
-            exact: dict[str, set[str]]) -> dict:
+def measure(
+    store: Store, retriever: Retriever, questions: list[str], vectors: dict[str, np.ndarray], exact: dict[str, set[str]]
+) -> dict:
     for q in questions[:5]:  # warm caches
         retriever.search(q, k=5)
     hybrid = []
@@ -73,8 +76,15 @@ def measure(store: Store, retriever: Retriever, questions: list[str], vectors: d
         hybrid.append(1000 * (time.perf_counter() - started))
     raw, recall = raw_query(store, questions, vectors, exact)
     (h50, h95), (r50, r95) = percentiles(hybrid), percentiles(raw)
-    return {"chunks": store.count(), "hybrid_p50": h50, "hybrid_p95": h95, "raw_p50": r50, "raw_p95": r95,
-            "ratio_p50": h50 / r50, "recall@10": recall}
+    return {
+        "chunks": store.count(),
+        "hybrid_p50": h50,
+        "hybrid_p95": h95,
+        "raw_p50": r50,
+        "raw_p95": r95,
+        "ratio_p50": h50 / r50,
+        "recall@10": recall,
+    }
 
 
 STAGES = {  # stage: (file, function) as cProfile names them
@@ -105,8 +115,9 @@ def profile(retriever: Retriever, questions: list[str]) -> dict[str, float]:
 
 
 def synthetic(base: Services, size: int, work: Path) -> tuple[Store, Retriever]:
-    settings = Settings(index_dir=work / f"synthetic-{size}", embedder=base.settings.embedder,
-                        corpus_dirs=base.settings.corpus_dirs)
+    settings = Settings(
+        index_dir=work / f"synthetic-{size}", embedder=base.settings.embedder, corpus_dirs=base.settings.corpus_dirs
+    )
     store = Store(settings, base.embedder)
     if store.count() == size:  # built by an earlier run with --work
         return store, Retriever(store, base.embedder, base.catalog, settings.lexical_dir, settings.bm25_weight)
@@ -124,8 +135,17 @@ def synthetic(base: Services, size: int, work: Path) -> tuple[Store, Retriever]:
         vecs = real_vecs[rng.integers(0, len(real_vecs), n)] + rng.normal(0, 0.02, (n, real_vecs.shape[1]))
         vecs = (vecs / np.linalg.norm(vecs, axis=1, keepdims=True)).astype(np.float32)
         texts = [" ".join(rng.choice(words, 120)) for _ in range(n)]
-        metas = [{"path": f"synthetic/{start + i}", "language": "nb" if i % 2 else "en", "doc_type": "synthetic",
-                  "title": f"synthetic {start + i}", "content_hash": "x", "chunk_index": 0} for i in range(n)]
+        metas = [
+            {
+                "path": f"synthetic/{start + i}",
+                "language": "nb" if i % 2 else "en",
+                "doc_type": "synthetic",
+                "title": f"synthetic {start + i}",
+                "content_hash": "x",
+                "chunk_index": 0,
+            }
+            for i in range(n)
+        ]
         store.upsert([f"s{start + i}" for i in range(n)], texts, metas, vecs)
     retriever = Retriever(store, base.embedder, base.catalog, settings.lexical_dir, settings.bm25_weight)
     return store, retriever
@@ -134,9 +154,16 @@ def synthetic(base: Services, size: int, work: Path) -> tuple[Store, Retriever]:
 def sweep(store: Store, ef: int, vectors: dict[str, np.ndarray], exact: dict[str, set[str]], job: Path) -> list[str]:
     """Raw latency and recall at this ef_search, measured in a child process: Chroma applies a changed ef_search
     only to an index it has not loaded yet."""
-    job.write_text(json.dumps({"index_dir": str(store.settings.index_dir), "ef": ef,
-                               "vectors": {q: v.tolist() for q, v in vectors.items()},
-                               "exact": {q: sorted(ids) for q, ids in exact.items()}}))
+    job.write_text(
+        json.dumps(
+            {
+                "index_dir": str(store.settings.index_dir),
+                "ef": ef,
+                "vectors": {q: v.tolist() for q, v in vectors.items()},
+                "exact": {q: sorted(ids) for q, ids in exact.items()},
+            }
+        )
+    )
     done = subprocess.run([sys.executable, __file__, "--sweep-job", str(job)], capture_output=True, text=True)
     if done.returncode:
         raise SystemExit(f"the ef_search {ef} run failed: {done.stderr[-2000:]}")
@@ -150,7 +177,7 @@ def sweep_job(job: Path) -> None:
     store = Store(settings, base.embedder)  # opening applies the setting
     vectors = {q: np.asarray(v, dtype=np.float32) for q, v in spec["vectors"].items()}
     ms, recall = raw_query(store, list(vectors), vectors, {q: set(ids) for q, ids in spec["exact"].items()})
-    print(json.dumps(["%.1f / %.1f" % percentiles(ms), f"{recall:.3f}"]))
+    print(json.dumps(["{:.1f} / {:.1f}".format(*percentiles(ms)), f"{recall:.3f}"]))
 
 
 def table(header: list[str], rows: list[list[str]]) -> None:
@@ -188,13 +215,31 @@ def main() -> None:
             sweeps += [[name, *sweep(store, ef, vectors, exact, Path(tmp) / "job.json")] for ef in args.ef_search]
         if args.ef_search:  # opening with the configured value puts the real index back
             Store(base.settings, base.embedder)
-    table(["index", "chunks", "hybrid p50 / p95 (ms)", "raw Chroma p50 / p95 (ms)", "hybrid / raw (p50)",
-           "HNSW recall@10"],
-          [[name, f"{r['chunks']:,}", f"{r['hybrid_p50']:.1f} / {r['hybrid_p95']:.1f}",
-            f"{r['raw_p50']:.1f} / {r['raw_p95']:.1f}", f"{r['ratio_p50']:.1f}", f"{r['recall@10']:.3f}"]
-           for name, r in results])
-    table(["stage (ms per search, cProfile)", *[name for name, _ in profiles]],
-          [[stage, *[f"{p[stage]:.1f}" for _, p in profiles]] for stage in profiles[0][1]])
+    table(
+        [
+            "index",
+            "chunks",
+            "hybrid p50 / p95 (ms)",
+            "raw Chroma p50 / p95 (ms)",
+            "hybrid / raw (p50)",
+            "HNSW recall@10",
+        ],
+        [
+            [
+                name,
+                f"{r['chunks']:,}",
+                f"{r['hybrid_p50']:.1f} / {r['hybrid_p95']:.1f}",
+                f"{r['raw_p50']:.1f} / {r['raw_p95']:.1f}",
+                f"{r['ratio_p50']:.1f}",
+                f"{r['recall@10']:.3f}",
+            ]
+            for name, r in results
+        ],
+    )
+    table(
+        ["stage (ms per search, cProfile)", *[name for name, _ in profiles]],
+        [[stage, *[f"{p[stage]:.1f}" for _, p in profiles]] for stage in profiles[0][1]],
+    )
     if sweeps:
         table(["index", "ef_search", "raw Chroma p50 / p95 (ms)", "HNSW recall@10"], sweeps)
 

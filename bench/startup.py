@@ -6,6 +6,7 @@ Baseline: a process that only imports the stack every entry point needs (chromad
 numpy), measured in the same run; each entry point is reported as its wall time and as a ratio against it.
 Wall time is the median of --repeat runs; peak memory is the child's maximum resident set size (getrusage).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -19,18 +20,31 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 
-APP_RUN = ("from streamlit.testing.v1 import AppTest; "
-           "at = AppTest.from_file('app.py', default_timeout=300).run(); "
-           "assert not at.exception, at.exception")
-MODEL_LOAD = ("from assistant.settings import Settings; from assistant.llm import _load_llama; "
-              "from assistant.models import MODELS, model_file; "
-              "s = Settings(); m = MODELS[s.llamacpp_model]; "
-              "_load_llama(str(model_file(m, s.models_dir)), s.llm_context, s.llm_threads)")
+APP_RUN = (
+    "from streamlit.testing.v1 import AppTest; "
+    "at = AppTest.from_file('app.py', default_timeout=300).run(); "
+    "assert not at.exception, at.exception"
+)
+MODEL_LOAD = (
+    "from assistant.settings import Settings; from assistant.llm import _load_llama; "
+    "from assistant.models import MODELS, model_file; "
+    "s = Settings(); m = MODELS[s.llamacpp_model]; "
+    "_load_llama(str(model_file(m, s.models_dir)), s.llm_context, s.llm_threads)"
+)
 CASES = {
-    "baseline: import chromadb, langchain_core, streamlit, numpy":
-        [PY, "-c", "import chromadb, langchain_core, streamlit, numpy"],
-    "CLI: `python -m assistant search` (imports, embedder, index, one query)":
-        [PY, "-m", "assistant", "search", "Hva måler indikator 11.6.2?", "--json"],
+    "baseline: import chromadb, langchain_core, streamlit, numpy": [
+        PY,
+        "-c",
+        "import chromadb, langchain_core, streamlit, numpy",
+    ],
+    "CLI: `python -m assistant search` (imports, embedder, index, one query)": [
+        PY,
+        "-m",
+        "assistant",
+        "search",
+        "Hva måler indikator 11.6.2?",
+        "--json",
+    ],
     "CLI: `python -m assistant status`": [PY, "-m", "assistant", "status"],
     "app: first run of app.py (imports, services warmed, page drawn; AppTest, no server)": [PY, "-c", APP_RUN],
     "embedded model: load the default llama.cpp GGUF": [PY, "-c", MODEL_LOAD],

@@ -1,10 +1,11 @@
 """Chunking: heading- and page-aware (one loader document never spans two sections or pages), bounded in
 embedder tokens, with a small sentence overlap. Catalogue items (`whole`) are never split."""
+
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Callable, Iterator
 
 from langchain_core.documents import Document
 
@@ -37,7 +38,8 @@ class Chunker:
         size = 0
         for piece, n in self._pieces(text, budget):
             if chunks[-1] and size + n > budget:
-                tail, tail_size = [], 0
+                tail: list[tuple[str, int]] = []
+                tail_size = 0
                 for prev in reversed(chunks[-1]):  # carry the last sentences over as overlap
                     if tail_size + prev[1] > self.overlap_tokens:
                         break

@@ -1,4 +1,5 @@
 """`python -m ingest [PATH ...]`: index files into the configured store; a summary at the end."""
+
 from __future__ import annotations
 
 import argparse
@@ -17,26 +18,40 @@ def _shown(path: str) -> str:
 
 
 def _print_summary(s: Summary) -> None:
-    print(f"Indexed with {s.embedder} in {s.seconds:.1f} s: {len(s.added)} added, {len(s.updated)} updated, "
-          f"{len(s.unchanged)} unchanged, {len(s.removed)} removed, {len(s.skipped)} skipped.")
-    print(f"Chunks: {s.chunks_written} written, {s.chunks_removed} removed, {s.chunks_total} in the index "
-          f"({s.documents_total} files).")
+    print(
+        f"Indexed with {s.embedder} in {s.seconds:.1f} s: {len(s.added)} added, {len(s.updated)} updated, "
+        f"{len(s.unchanged)} unchanged, {len(s.removed)} removed, {len(s.skipped)} skipped."
+    )
+    print(
+        f"Chunks: {s.chunks_written} written, {s.chunks_removed} removed, {s.chunks_total} in the index "
+        f"({s.documents_total} files)."
+    )
     for item in s.skipped:
         print(f"  skipped {_shown(item['path'])}: {item['reason']}")
+
+
+def _progress(items, **kw):
+    """Files, a PDF's pages, a long file's embedding batches, on stderr (stdout holds the summary); to a log
+    rather than a terminal, a line every 10 s at most."""
+    from tqdm import tqdm
+
+    tty = sys.stderr.isatty()
+    return tqdm(items, file=sys.stderr, mininterval=0.1 if tty else 10, ascii=not tty, **kw)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m ingest", description=__doc__)
     parser.add_argument("paths", nargs="*", type=Path, help="files or folders (default: the corpus folders)")
-    parser.add_argument("--rebuild", action="store_true", help="drop the index and build it again")
+    parser.add_argument(
+        "--rebuild",
+        action="store_true",
+        help="build the index again beside the one in service, and switch when it is complete",
+    )
     parser.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+    parser.add_argument("--quiet", action="store_true", help="no progress on standard error")
     args = parser.parse_args(argv)
     settings = Settings()
-    progress = None
-    if not args.json:
-        from tqdm import tqdm
-
-        progress = lambda it, **kw: tqdm(it, file=sys.stderr, disable=None, **kw)  # noqa: E731
+    progress = None if args.quiet else _progress
     try:
         summary = Pipeline(settings, progress=progress).run(args.paths or None, rebuild=args.rebuild)
     except IngestError as exc:

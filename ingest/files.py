@@ -1,6 +1,7 @@
 """Which files a run reads: folders walked without following a link twice, every entry that is not a readable
 file (link loop, broken link, named pipe, socket, device, unreadable folder, name that is not UTF-8) reported with
 a reason, and manifest keys that do not depend on the working directory."""
+
 from __future__ import annotations
 
 import errno
@@ -74,8 +75,12 @@ class Found:
         key = key_for(path, home)
         if key in self._keys:  # the same file reached twice, through a link or by naming it twice
             if self._keys[key] != path:
-                self.skipped.append({"path": Path(os.path.abspath(path)).as_posix(),
-                                     "reason": f"a link to {key}, which is indexed once"})
+                self.skipped.append(
+                    {
+                        "path": Path(os.path.abspath(path)).as_posix(),
+                        "reason": f"a link to {key}, which is indexed once",
+                    }
+                )
             return
         self._keys[key] = path
         self.files.append(path)

@@ -1,12 +1,13 @@
 """Loaders: one file in, `Document`s out (text + metadata), or a `LoadError` with a reason a person understands."""
+
 from __future__ import annotations
 
 import codecs
 import re
 import sys
-from datetime import date, datetime, timezone
+from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
 
 import yaml
 from langchain_core.documents import Document
@@ -56,14 +57,20 @@ def _iso(value) -> str:
 
 
 def _modified(path: Path) -> str:
-    return datetime.fromtimestamp(path.stat().st_mtime, tz=timezone.utc).date().isoformat()
+    return datetime.fromtimestamp(path.stat().st_mtime, tz=UTC).date().isoformat()
 
 
 def _base(path: Path, text: str, **extra) -> dict:
     """Metadata defaults for a file without its own: language detected, source = the file, as_of = modified."""
-    return {"source": path.as_posix(), "title": path.stem.replace("_", " ").replace("-", " "),
-            "language": detect_language(text), "doc_type": _doc_type(path), "as_of": _modified(path),
-            "codes": [], **extra}
+    return {
+        "source": path.as_posix(),
+        "title": path.stem.replace("_", " ").replace("-", " "),
+        "language": detect_language(text),
+        "doc_type": _doc_type(path),
+        "as_of": _modified(path),
+        "codes": [],
+        **extra,
+    }
 
 
 # --- Markdown --------------------------------------------------------------------------------------------------
@@ -84,7 +91,7 @@ def front_matter(text: str) -> tuple[dict | None, str]:
         raise LoadError(f"front matter is not valid YAML: {str(exc).splitlines()[0]}") from exc
     if not isinstance(meta, dict):
         raise LoadError("front matter must be key: value lines")
-    return meta, text[m.end():]
+    return meta, text[m.end() :]
 
 
 def load_markdown(path: Path) -> list[Document]:
@@ -100,10 +107,15 @@ def load_markdown(path: Path) -> list[Document]:
         codes = meta.get("codes") or []
         if not isinstance(codes, list):
             raise LoadError("front matter: codes must be a list, like ['11', '11.6.2']")
-        base.update(title=str(meta["title"]), language=meta["language"], source=str(meta["source"]),
-                    as_of=_iso(meta["as_of"]), doc_type=str(meta.get("doc_type") or base["doc_type"]),
-                    codes=[str(c) for c in codes])
-    elif (h := _HEADING.search(body)):
+        base.update(
+            title=str(meta["title"]),
+            language=meta["language"],
+            source=str(meta["source"]),
+            as_of=_iso(meta["as_of"]),
+            doc_type=str(meta.get("doc_type") or base["doc_type"]),
+            codes=[str(c) for c in codes],
+        )
+    elif h := _HEADING.search(body):
         base["title"] = h.group(2)
     docs = []
     trail: list[tuple[int, str]] = []
@@ -147,7 +159,7 @@ def _html_documents(path: Path, html: str) -> list[Document]:
     for tag in soup(["script", "style", "noscript", "template", "svg", "nav", "footer"]):
         tag.decompose()
     title = soup.title.get_text(" ", strip=True) if soup.title else ""
-    lang = (soup.html.get("lang", "") if soup.html else "").lower()
+    lang = str(soup.html.get("lang") or "" if soup.html else "").lower()
     if soup.head:
         soup.head.decompose()
     text = "\n".join(line.strip() for line in soup.get_text("\n").splitlines() if line.strip())
@@ -208,8 +220,16 @@ def load_pdf(path: Path, progress: Callable[[Iterable], Iterator] = iter) -> lis
         raise LoadError(NEEDS_PASSWORD) from exc
     except RecursionError as exc:
         raise LoadError("the PDF is damaged or not a PDF (its structure loops or is nested too deeply)") from exc
-    except (PdfReadError, ValueError, KeyError, TypeError, AssertionError, IndexError, AttributeError,
-            ZeroDivisionError) as exc:
+    except (
+        PdfReadError,
+        ValueError,
+        KeyError,
+        TypeError,
+        AssertionError,
+        IndexError,
+        AttributeError,
+        ZeroDivisionError,
+    ) as exc:
         raise LoadError(f"the PDF is damaged or not a PDF ({type(exc).__name__}: {exc})") from exc
     pages = [(n, t) for n, t in pages if t]
     if not pages:
@@ -223,10 +243,14 @@ def load_pdf(path: Path, progress: Callable[[Iterable], Iterator] = iter) -> lis
     if as_of:
         base["as_of"] = as_of
     name = f"{path.name} {title}".lower()
-    if base["doc_type"] == "document" and any(w in name for w in ("annual review", "annual-review", "årsrapport", "årsmelding")):
+    if base["doc_type"] == "document" and any(
+        w in name for w in ("annual review", "annual-review", "årsrapport", "årsmelding")
+    ):
         base["doc_type"] = "annual_review"
-    return [Document(page_content=t, metadata={**base, "language": detect_language(t, base["language"]), "page": n})
-            for n, t in pages]
+    return [
+        Document(page_content=t, metadata={**base, "language": detect_language(t, base["language"]), "page": n})
+        for n, t in pages
+    ]
 
 
 # --- Catalogues (YAML) -----------------------------------------------------------------------------------------
@@ -236,9 +260,23 @@ def load_quiz(path: Path, data: dict) -> list[Document]:
         items = parse_quiz(data, path.as_posix())
     except CatalogError as exc:
         raise LoadError(f"quiz: {exc}") from exc
-    return [Document(page_content=quiz_documents_text(q, lang), metadata={
-        "source": str(q["source"]), "title": q[f"question_{lang}"], "language": lang, "doc_type": "quiz",
-        "as_of": str(q["as_of"]), "codes": [], "section": q["id"], "whole": True}) for q in items for lang in LANGS]
+    return [
+        Document(
+            page_content=quiz_documents_text(q, lang),
+            metadata={
+                "source": str(q["source"]),
+                "title": q[f"question_{lang}"],
+                "language": lang,
+                "doc_type": "quiz",
+                "as_of": str(q["as_of"]),
+                "codes": [],
+                "section": q["id"],
+                "whole": True,
+            },
+        )
+        for q in items
+        for lang in LANGS
+    ]
 
 
 def load_catalog(path: Path, catalog: Catalog) -> list[Document]:
@@ -253,13 +291,26 @@ def load_catalog(path: Path, catalog: Catalog) -> list[Document]:
         codes = [item.code, *item.parents] if item.kind != "kpi" else [item.code, *item.related]
         for lang in LANGS:
             for section, text in sections(catalog, full, lang):
-                docs.append(Document(page_content=text, metadata={
-                    "source": item.source, "title": text.split("\n", 1)[0], "language": lang,
-                    "doc_type": {"goal": "sdg_goal", "target": "sdg_target", "indicator": "sdg_indicator",
-                                 "kpi": "u4ssc_kpi"}[item.kind],
-                    "as_of": item.as_of, "codes": codes, "section": f"{item.code} ({section})" if item.kind == "goal" else item.code,
-                    "whole": True,
-                }))
+                docs.append(
+                    Document(
+                        page_content=text,
+                        metadata={
+                            "source": item.source,
+                            "title": text.split("\n", 1)[0],
+                            "language": lang,
+                            "doc_type": {
+                                "goal": "sdg_goal",
+                                "target": "sdg_target",
+                                "indicator": "sdg_indicator",
+                                "kpi": "u4ssc_kpi",
+                            }[item.kind],
+                            "as_of": item.as_of,
+                            "codes": codes,
+                            "section": f"{item.code} ({section})" if item.kind == "goal" else item.code,
+                            "whole": True,
+                        },
+                    )
+                )
     return docs
 
 
@@ -277,7 +328,11 @@ def load_yaml(path: Path, catalog: Catalog) -> list[Document]:
 
 
 LOADERS: dict[str, Callable[[Path], list[Document]]] = {
-    ".md": load_markdown, ".markdown": load_markdown, ".txt": load_text, ".html": load_html, ".htm": load_html,
+    ".md": load_markdown,
+    ".markdown": load_markdown,
+    ".txt": load_text,
+    ".html": load_html,
+    ".htm": load_html,
     ".pdf": load_pdf,
 }
 CATALOG_SUFFIXES = (".yaml", ".yml")

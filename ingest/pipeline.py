@@ -4,15 +4,16 @@ Per file, everything that can fail (reading, parsing, embedding) happens before 
 write replaces the file's chunks (upsert, then delete the left-overs) and the manifest is saved right after. At
 start the manifest is reconciled with the store, so a run killed between the two repairs itself on the next run.
 """
+
 from __future__ import annotations
 
 import hashlib
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable, Iterator
 
 from assistant import lexical
 from assistant.catalog import Catalog
@@ -24,6 +25,7 @@ from assistant.store import Store, StoreError, Versions, open_client
 from ingest.chunking import Chunker
 from ingest.files import discover, key_for
 from ingest.loaders import CATALOG_SUFFIXES, LOADERS, SUPPORTED, LoadError, load_pdf, load_yaml
+
 
 class IngestError(RuntimeError):
     """The run cannot proceed (index locked, other embedder, unwritable directory)."""
@@ -58,8 +60,9 @@ def chunk_id(key: str, index: int) -> str:
 
 
 class Pipeline:
-    def __init__(self, settings: Settings, embedder: Embedder | None = None,
-                 progress: Callable[..., Iterator] | None = None) -> None:
+    def __init__(
+        self, settings: Settings, embedder: Embedder | None = None, progress: Callable[..., Iterator] | None = None
+    ) -> None:
         self.settings = settings
         self.embedder = embedder
         self.progress = progress or (lambda it, **_: it)
@@ -86,7 +89,9 @@ class Pipeline:
             summary.skipped += found.skipped
             catalog_files = [f for f in found.files if f.suffix in CATALOG_SUFFIXES]
             catalog = Catalog.from_dirs([*self.settings.corpus_dirs, *paths]) if catalog_files else Catalog([])
-            file = _FileRun(self, store, manifest, manifest_path, summary, embedder, catalog, self._digest(catalog_files))
+            file = _FileRun(
+                self, store, manifest, manifest_path, summary, embedder, catalog, self._digest(catalog_files)
+            )
             for path in self.progress(found.files, desc="indexing", unit="file"):
                 file.ingest(path, key_for(path, home))
             self._remove_deleted(paths, file.seen, store, manifest, manifest_path, summary)
@@ -97,7 +102,7 @@ class Pipeline:
             summary.chunks_total = len(chunks["ids"])
             summary.documents_total = len(manifest.files)
             summary.seconds = round(time.perf_counter() - started, 2)
-            summary.finished_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+            summary.finished_at = datetime.now(UTC).isoformat(timespec="seconds")
             manifest.last_run = summary.as_dict()
             manifest.save(manifest_path)
             if rebuild:
@@ -119,8 +124,9 @@ class Pipeline:
         except StoreError as exc:
             raise IngestError(str(exc)) from exc
         except Exception as exc:  # Chroma raises many kinds; the person needs the reason, not the class
-            raise IngestError(f"cannot open the index in {self.settings.chroma_url or self.settings.chroma_dir}: "
-                              f"{exc}") from exc
+            raise IngestError(
+                f"cannot open the index in {self.settings.chroma_url or self.settings.chroma_dir}: {exc}"
+            ) from exc
 
     def _open_store(self, embedder: Embedder, client, name: str) -> Store:
         try:
@@ -128,8 +134,9 @@ class Pipeline:
         except StoreError as exc:
             raise IngestError(str(exc)) from exc
         except Exception as exc:  # noqa: BLE001
-            raise IngestError(f"cannot open the index in {self.settings.chroma_url or self.settings.chroma_dir}: "
-                              f"{exc}") from exc
+            raise IngestError(
+                f"cannot open the index in {self.settings.chroma_url or self.settings.chroma_dir}: {exc}"
+            ) from exc
 
     def _drop_unused(self, versions: Versions) -> None:
         """Collections not in service (a crashed rebuild's, the one the last rebuild replaced) and their manifests."""
@@ -164,8 +171,9 @@ class Pipeline:
             store.delete(orphans)
             summary.chunks_removed += len(orphans)
 
-    def _remove_deleted(self, paths: list[Path], seen: set[str], store: Store, manifest: Manifest,
-                        manifest_path: Path, summary: Summary) -> None:
+    def _remove_deleted(
+        self, paths: list[Path], seen: set[str], store: Store, manifest: Manifest, manifest_path: Path, summary: Summary
+    ) -> None:
         roots = [key_for(p, self.settings.home) for p in paths]
         for key in sorted(manifest.files):
             under = any(key == r or key.startswith(r.rstrip("/") + "/") for r in roots)
@@ -180,8 +188,17 @@ class Pipeline:
 class _FileRun:
     """One run's work on single files: skip the unchanged, load, chunk, embed, then replace the file's chunks."""
 
-    def __init__(self, pipeline: Pipeline, store: Store, manifest: Manifest, manifest_path: Path, summary: Summary,
-                 embedder: Embedder, catalog: Catalog, catalog_digest: str) -> None:
+    def __init__(
+        self,
+        pipeline: Pipeline,
+        store: Store,
+        manifest: Manifest,
+        manifest_path: Path,
+        summary: Summary,
+        embedder: Embedder,
+        catalog: Catalog,
+        catalog_digest: str,
+    ) -> None:
         self.settings = pipeline.settings
         self.progress = pipeline.progress
         self.store, self.manifest, self.manifest_path, self.summary = store, manifest, manifest_path, summary
@@ -218,16 +235,18 @@ class _FileRun:
         if suffix not in LOADERS:
             raise LoadError(f"unknown file type '{suffix or path.name}' (supported: {', '.join(SUPPORTED)})")
         if suffix == ".pdf":
-            return load_pdf(path, progress=lambda pages: self.progress(pages, desc=path.name, unit="page",
-                                                                        leave=False))
+            return load_pdf(path, progress=lambda pages: self.progress(pages, desc=path.name, unit="page", leave=False))
         return LOADERS[suffix](path)
 
     def _chunks(self, path: Path, key: str, digest: str) -> tuple[list[str], list[dict]]:
-        texts, metas = [], []
+        texts: list[str] = []
+        metas: list[dict] = []
         for doc in self._load(path):
             for text in self.chunker.split(doc):
                 meta = {k: v for k, v in doc.metadata.items() if k != "whole"}
-                meta.update(path=key, chunk_index=len(texts), content_hash=digest, codes="|".join(meta.get("codes", [])))
+                meta.update(
+                    path=key, chunk_index=len(texts), content_hash=digest, codes="|".join(meta.get("codes", []))
+                )
                 texts.append(text)
                 metas.append({k: v for k, v in meta.items() if v is not None and v != ""})
         if not texts:
@@ -265,8 +284,9 @@ class _FileRun:
         self.store.upsert(ids, texts, metas, vectors)
         stale = sorted(set(old.chunks) - set(ids)) if old else []
         self.store.delete(stale)
-        self.manifest.files[key] = FileEntry(hash=digest, chunks=ids, sha256=raw,
-                                             ingested_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
+        self.manifest.files[key] = FileEntry(
+            hash=digest, chunks=ids, sha256=raw, ingested_at=datetime.now(UTC).isoformat(timespec="seconds")
+        )
         self.manifest.save(self.manifest_path)
         (self.summary.updated if old else self.summary.added).append(key)
         self.summary.chunks_written += len(ids)

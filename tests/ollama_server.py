@@ -1,5 +1,6 @@
 """A small HTTP server that speaks Ollama's API (tags, show, chat streamed and not, embed), for testing the real
 Ollama client: no Ollama server can be installed here."""
+
 from __future__ import annotations
 
 import json
@@ -9,8 +10,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class FakeOllama:
-    def __init__(self, models=("gemma3:4b",), reply="Senteret ble etablert i juni 2020 [1].", token_delay=0.0,
-                 die_after: int | None = None, first_delay: float = 0.0) -> None:
+    def __init__(
+        self,
+        models=("gemma3:4b",),
+        reply="Senteret ble etablert i juni 2020 [1].",
+        token_delay=0.0,
+        die_after: int | None = None,
+        first_delay: float = 0.0,
+    ) -> None:
         self.models = list(models)
         self.reply = reply
         self.token_delay = token_delay
@@ -22,7 +29,7 @@ class FakeOllama:
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
-    def __enter__(self) -> "FakeOllama":
+    def __enter__(self) -> FakeOllama:
         self._thread.start()
         return self
 
@@ -54,10 +61,26 @@ class FakeOllama:
             def do_GET(self) -> None:
                 fake.requests.append((self.path, {}))
                 if self.path == "/api/tags":
-                    self._json(200, {"models": [{"name": m, "model": m, "modified_at": "2026-11-01T00:00:00Z",
-                                                 "size": 3_300_000_000, "digest": "0" * 64,
-                                                 "details": {"family": "gemma3", "parameter_size": "4.3B",
-                                                             "quantization_level": "Q4_K_M"}} for m in fake.models]})
+                    self._json(
+                        200,
+                        {
+                            "models": [
+                                {
+                                    "name": m,
+                                    "model": m,
+                                    "modified_at": "2026-11-01T00:00:00Z",
+                                    "size": 3_300_000_000,
+                                    "digest": "0" * 64,
+                                    "details": {
+                                        "family": "gemma3",
+                                        "parameter_size": "4.3B",
+                                        "quantization_level": "Q4_K_M",
+                                    },
+                                }
+                                for m in fake.models
+                            ]
+                        },
+                    )
                 else:
                     self._json(404, {"error": "not found"})
 
@@ -68,18 +91,34 @@ class FakeOllama:
                 if self.path in ("/api/show", "/api/chat", "/api/embed") and model not in fake.models:
                     return self._json(404, {"error": f"model '{model}' not found"})
                 if self.path == "/api/show":
-                    return self._json(200, {"modelfile": "", "parameters": "", "template": "",
-                                            "details": {"family": "gemma3"}, "model_info": {},
-                                            "capabilities": ["completion"]})
+                    return self._json(
+                        200,
+                        {
+                            "modelfile": "",
+                            "parameters": "",
+                            "template": "",
+                            "details": {"family": "gemma3"},
+                            "model_info": {},
+                            "capabilities": ["completion"],
+                        },
+                    )
                 if self.path == "/api/embed":
                     inputs = body["input"] if isinstance(body["input"], list) else [body["input"]]
                     return self._json(200, {"model": model, "embeddings": [[0.1, 0.2, 0.3] for _ in inputs]})
                 if self.path != "/api/chat":
                     return self._json(404, {"error": "not found"})
                 if not body.get("stream", True):
-                    return self._json(200, {"model": model, "created_at": "2026-11-29T00:00:00Z",
-                                            "message": {"role": "assistant", "content": fake.reply},
-                                            "done": True, "done_reason": "stop", "eval_count": len(fake.tokens())})
+                    return self._json(
+                        200,
+                        {
+                            "model": model,
+                            "created_at": "2026-11-29T00:00:00Z",
+                            "message": {"role": "assistant", "content": fake.reply},
+                            "done": True,
+                            "done_reason": "stop",
+                            "eval_count": len(fake.tokens()),
+                        },
+                    )
                 self.send_response(200)
                 self.send_header("Content-Type", "application/x-ndjson")
                 self.send_header("Transfer-Encoding", "chunked")
@@ -91,11 +130,24 @@ class FakeOllama:
                         self.connection.shutdown(2)  # the server goes away mid-answer
                         return
                     time.sleep(fake.token_delay)
-                    self._chunk({"model": model, "created_at": "2026-11-29T00:00:00Z",
-                                 "message": {"role": "assistant", "content": token}, "done": False})
-                self._chunk({"model": model, "created_at": "2026-11-29T00:00:00Z",
-                             "message": {"role": "assistant", "content": ""}, "done": True, "done_reason": "stop",
-                             "eval_count": len(fake.tokens())})
+                    self._chunk(
+                        {
+                            "model": model,
+                            "created_at": "2026-11-29T00:00:00Z",
+                            "message": {"role": "assistant", "content": token},
+                            "done": False,
+                        }
+                    )
+                self._chunk(
+                    {
+                        "model": model,
+                        "created_at": "2026-11-29T00:00:00Z",
+                        "message": {"role": "assistant", "content": ""},
+                        "done": True,
+                        "done_reason": "stop",
+                        "eval_count": len(fake.tokens()),
+                    }
+                )
                 self.wfile.write(b"0\r\n\r\n")
 
             def _chunk(self, obj: dict) -> None:

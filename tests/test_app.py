@@ -1,4 +1,5 @@
 """The Streamlit app's flows with streamlit.testing (AppTest), a fake chat model, and the real index."""
+
 from __future__ import annotations
 
 import json
@@ -16,10 +17,15 @@ def app(subset_index, monkeypatch, tmp_path):
     import streamlit as st
 
     s = subset_index
-    env = {"ASSISTANT_INDEX_DIR": s.index_dir, "ASSISTANT_CORPUS_DIRS": json.dumps([str(d) for d in s.corpus_dirs]),
-           "ASSISTANT_PROMPTS_DIR": s.prompts_dir, "ASSISTANT_FEEDBACK_DB": tmp_path / "feedback.sqlite",
-           "ASSISTANT_UPLOADS_DIR": tmp_path / "uploads", "ASSISTANT_LLM_BACKEND": "fake",
-           "ASSISTANT_FAKE_REPLIES": json.dumps([REPLY])}
+    env = {
+        "ASSISTANT_INDEX_DIR": s.index_dir,
+        "ASSISTANT_CORPUS_DIRS": json.dumps([str(d) for d in s.corpus_dirs]),
+        "ASSISTANT_PROMPTS_DIR": s.prompts_dir,
+        "ASSISTANT_FEEDBACK_DB": tmp_path / "feedback.sqlite",
+        "ASSISTANT_UPLOADS_DIR": tmp_path / "uploads",
+        "ASSISTANT_LLM_BACKEND": "fake",
+        "ASSISTANT_FAKE_REPLIES": json.dumps([REPLY]),
+    }
     for key, value in env.items():
         monkeypatch.setenv(key, str(value))
     monkeypatch.delenv("ASSISTANT_ADMIN_PASSWORD", raising=False)
@@ -82,8 +88,9 @@ def test_quiz_scoring(app):
     from assistant.settings import Settings
 
     settings = Settings()
-    questions = build_quiz(Catalog.from_dirs(settings.corpus_dirs), load_quiz_files(settings.corpus_dirs), "nb",
-                           n=10, seed=0)
+    questions = build_quiz(
+        Catalog.from_dirs(settings.corpus_dirs), load_quiz_files(settings.corpus_dirs), "nb", n=10, seed=0
+    )
     for n, q in enumerate(questions):
         choice = q.options[q.answer] if n < 7 else q.options[(q.answer + 1) % len(q.options)]
         app.radio(key=f"quiz-0-nb-{q.id}").set_value(choice)

@@ -1,4 +1,5 @@
 """The app's logic outside Streamlit: quiz, feedback store and CSV export, student exports, upload checks."""
+
 from __future__ import annotations
 
 import csv
@@ -15,6 +16,7 @@ from assistant.export import conversation_markdown, references
 from assistant.feedback import FeedbackStore
 from assistant.quiz import build_quiz, load_quiz_files, score
 from assistant.uploads import UploadError, check, safe_name, store
+
 from conftest import CORPUS, ROOT
 
 
@@ -52,19 +54,31 @@ def test_goal_quiz_questions_are_right(catalog):
 
 
 def answer(question: str, cites: list[tuple[str, str, int | None]]) -> Answer:
-    a = Answer(question=question, standalone=question, language="nb", audience="student", backend="extractive",
-               text=f"Svar på {question} [1]")
-    a.citations = [Citation(n=n, title=t, source=s, page=p, section="", as_of="2022-03-15", text="...")
-                   for n, (t, s, p) in enumerate(cites, start=1)]
+    a = Answer(
+        question=question,
+        standalone=question,
+        language="nb",
+        audience="student",
+        backend="extractive",
+        text=f"Svar på {question} [1]",
+    )
+    a.citations = [
+        Citation(n=n, title=t, source=s, page=p, section="", as_of="2022-03-15", text="...")
+        for n, (t, s, p) in enumerate(cites, start=1)
+    ]
     return a
 
 
 def test_references_are_listed_once_in_order_of_use():
-    conv = [answer("A?", [("Om senteret", "https://x/om", None), ("Årsrapport", "data/uploads/ar.pdf", 3)]),
-            answer("B?", [("Om senteret", "https://x/om", None)])]
+    conv = [
+        answer("A?", [("Om senteret", "https://x/om", None), ("Årsrapport", "data/uploads/ar.pdf", 3)]),
+        answer("B?", [("Om senteret", "https://x/om", None)]),
+    ]
     refs = references(conv, "nb", accessed="2026-11-29")
-    assert refs == ["Om senteret (2022-03-15). https://x/om (lest 2026-11-29)",
-                    "Årsrapport, s. 3 (2022-03-15). data/uploads/ar.pdf (lest 2026-11-29)"]
+    assert refs == [
+        "Om senteret (2022-03-15). https://x/om (lest 2026-11-29)",
+        "Årsrapport, s. 3 (2022-03-15). data/uploads/ar.pdf (lest 2026-11-29)",
+    ]
     md = conversation_markdown(conv, "en", accessed="2026-11-29")
     assert md.startswith("# Conversation with Bærekraftsassistenten")
     assert "## 2. Question: B?" in md and "## References" in md and "accessed 2026-11-29" in md
@@ -88,22 +102,31 @@ def test_feedback_export_cli(tmp_path):
 
     FeedbackStore(tmp_path / "fb.sqlite").add(1, "Q", "A", [], "extractive")
     env = {**os.environ, "ASSISTANT_FEEDBACK_DB": str(tmp_path / "fb.sqlite")}
-    done = subprocess.run([sys.executable, "-m", "assistant", "feedback", "export", "--out", str(tmp_path / "f.csv")],
-                          capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "assistant", "feedback", "export", "--out", str(tmp_path / "f.csv")],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "f.csv").read_text(encoding="utf-8").splitlines()[1].startswith("1,")
 
 
-@pytest.mark.parametrize("name, data, reason", [
-    ("empty.txt", b"", "empty"),
-    ("big.txt", b"x" * 2000, "above the limit"),
-    ("virus.exe", b"MZ\x90\x00", "not accepted"),
-    ("fake.pdf", b"just text", "the content is text"),
-    ("real.txt", b"%PDF-1.7 ...", "the content is PDF"),
-    ("page.html", b"plain words", "not an HTML page"),
-    ("latin.md", "Bærekraft".encode("latin-1"), "not UTF-8"),
-    ("bin.md", b"abc\x00def", "binary"),
-])
+@pytest.mark.parametrize(
+    "name, data, reason",
+    [
+        ("empty.txt", b"", "empty"),
+        ("big.txt", b"x" * 2000, "above the limit"),
+        ("virus.exe", b"MZ\x90\x00", "not accepted"),
+        ("fake.pdf", b"just text", "the content is text"),
+        ("real.txt", b"%PDF-1.7 ...", "the content is PDF"),
+        ("page.html", b"plain words", "not an HTML page"),
+        ("latin.md", "Bærekraft".encode("latin-1"), "not UTF-8"),
+        ("bin.md", b"abc\x00def", "binary"),
+    ],
+)
 def test_uploads_are_checked_by_content(name, data, reason):
     with pytest.raises(UploadError, match=reason):
         check(name, data, max_bytes=1000)
@@ -113,7 +136,7 @@ def test_upload_names_are_made_safe(tmp_path):
     assert safe_name("../../etc/passwd") == "passwd"
     assert safe_name("C:\\Users\\x\\Årsrapport 2021 (endelig).pdf") == "Arsrapport-2021-endelig.pdf"
     assert safe_name(".hidden.md") == "hidden.md"
-    path, new = store(tmp_path / "up", "../notat om mål.md", "# Notat\nTekst.".encode(), max_bytes=1000)
+    path, new = store(tmp_path / "up", "../notat om mål.md", b"# Notat\nTekst.", max_bytes=1000)
     assert new and path.parent == tmp_path / "up" and path.name == "notat-om-mal.md"
     page, _ = store(tmp_path / "up", "side.html", b"<!DOCTYPE html><html><body>x</body></html>", 1000)
     assert page.suffix == ".html"

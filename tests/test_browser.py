@@ -1,4 +1,5 @@
 """What people see: `streamlit run app.py` against a test index, driven in Debian's chromium by playwright."""
+
 from __future__ import annotations
 
 import json
@@ -15,8 +16,16 @@ import pytest
 from conftest import ROOT
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def free_port() -> int:
@@ -31,13 +40,34 @@ def server(subset_index, tmp_path):
         pytest.fail("chromium is not installed: .ci/run installs it (apt-get install chromium)")
     s = subset_index
     port = free_port()
-    env = {**os.environ, "ASSISTANT_INDEX_DIR": str(s.index_dir),
-           "ASSISTANT_CORPUS_DIRS": json.dumps([str(d) for d in s.corpus_dirs]),
-           "ASSISTANT_LLM_BACKEND": "extractive", "ASSISTANT_FEEDBACK_DB": str(tmp_path / "fb.sqlite")}
+    env = {
+        **os.environ,
+        "ASSISTANT_INDEX_DIR": str(s.index_dir),
+        "ASSISTANT_CORPUS_DIRS": json.dumps([str(d) for d in s.corpus_dirs]),
+        "ASSISTANT_LLM_BACKEND": "extractive",
+        "ASSISTANT_FEEDBACK_DB": str(tmp_path / "fb.sqlite"),
+    }
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.address", "127.0.0.1",
-         "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(ROOT / "app.py"),
+            "--server.address",
+            "127.0.0.1",
+            "--server.port",
+            str(port),
+            "--server.headless",
+            "true",
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:

@@ -1,4 +1,5 @@
 """The catalogues as code: lookup, hierarchy, cross-references, code finding, and validation errors."""
+
 from __future__ import annotations
 
 import pytest
@@ -6,6 +7,7 @@ import yaml
 
 from assistant.cards import render, sections
 from assistant.catalog import Catalog, CatalogError, find_codes, load_catalog_file, normalize_code
+
 from conftest import CORPUS
 
 
@@ -41,14 +43,17 @@ def test_cross_references_kpi_and_sdg(catalog):
     assert any(item.code == "7.1.1" for item in catalog.related("EC: I: ES: 3C"))
 
 
-@pytest.mark.parametrize("text, codes", [
-    ("Forklar indikator 11.6.2", ["11.6.2"]),
-    ("Hva er delmål 7.2?", ["7.2"]),
-    ("What does SDG 11 cover? And mål 3?", ["11", "3"]),
-    ("How is ec: ict: ict: 1c calculated?", ["EC: ICT: ICT: 1C"]),
-    ("target 11.a and 99.9.9", ["11.a"]),
-    ("Hvem vant fotball-VM i 2018?", []),
-])
+@pytest.mark.parametrize(
+    "text, codes",
+    [
+        ("Forklar indikator 11.6.2", ["11.6.2"]),
+        ("Hva er delmål 7.2?", ["7.2"]),
+        ("What does SDG 11 cover? And mål 3?", ["11", "3"]),
+        ("How is ec: ict: ict: 1c calculated?", ["EC: ICT: ICT: 1C"]),
+        ("target 11.a and 99.9.9", ["11.a"]),
+        ("Hvem vant fotball-VM i 2018?", []),
+    ],
+)
 def test_find_codes_in_questions(catalog, text, codes):
     assert find_codes(text, catalog) == codes
 
@@ -66,12 +71,15 @@ def test_cards_in_both_languages(catalog):
     assert len(sections(catalog, catalog.get("11"), "nb")) == 3
 
 
-@pytest.mark.parametrize("mutate, message", [
-    (lambda d: d["goal"].update(code=11), "must be a quoted string"),
-    (lambda d: d["targets"][0].update(code="12.1"), "does not belong to goal 11"),
-    (lambda d: d["targets"][0].update(title_nb=""), r"targets\[0\].title_nb is missing"),
-    (lambda d: d.pop("source"), "source is missing"),
-])
+@pytest.mark.parametrize(
+    "mutate, message",
+    [
+        (lambda d: d["goal"].update(code=11), "must be a quoted string"),
+        (lambda d: d["targets"][0].update(code="12.1"), "does not belong to goal 11"),
+        (lambda d: d["targets"][0].update(title_nb=""), r"targets\[0\].title_nb is missing"),
+        (lambda d: d.pop("source"), "source is missing"),
+    ],
+)
 def test_bad_sdg_catalogue_names_the_field(tmp_path, mutate, message):
     data = yaml.safe_load((CORPUS / "sdg/goal-11.yaml").read_text(encoding="utf-8"))
     mutate(data)

@@ -1,5 +1,6 @@
 """The index while it changes: searches during a rebuild, a rebuild that dies, and app sessions asking while an
 ingestion and a rebuild run (threads through the services, as the app uses them)."""
+
 from __future__ import annotations
 
 import threading
@@ -9,15 +10,20 @@ import pytest
 
 from assistant.services import Services
 from assistant.store import Store, Versions, open_client
-from conftest import write_md
 from ingest.pipeline import Pipeline
+
+from conftest import write_md
 
 
 def corpus(docs, n: int = 12, version: str = "first") -> None:
     for i in range(n):
-        write_md(docs / f"doc{i:02d}.en.md", f"Doc {i}", "en",
-                 f"# Doc {i}\nThe sustainability centre report number {i} ({version} version) covers goal {i % 17 + 1}."
-                 f"\n\n## Details\nIt names partners, indicators and the city of Trondheim, part {i}.")
+        write_md(
+            docs / f"doc{i:02d}.en.md",
+            f"Doc {i}",
+            "en",
+            f"# Doc {i}\nThe sustainability centre report number {i} ({version} version) covers goal {i % 17 + 1}."
+            f"\n\n## Details\nIt names partners, indicators and the city of Trondheim, part {i}.",
+        )
 
 
 def searcher(services: Services, stop: threading.Event, outcomes: list, question: str) -> None:
@@ -34,8 +40,10 @@ def test_searches_during_a_rebuild_always_find_the_old_index(settings, docs, min
     services = Services(settings.model_copy(update={"refresh_seconds": 0.1}), embedder=minilm)
     before = services.retriever.store.name
     stop, outcomes = threading.Event(), []
-    threads = [threading.Thread(target=searcher, args=(services, stop, outcomes, "Which partners does the centre name?"))
-               for _ in range(2)]
+    threads = [
+        threading.Thread(target=searcher, args=(services, stop, outcomes, "Which partners does the centre name?"))
+        for _ in range(2)
+    ]
     for t in threads:
         t.start()
     corpus(docs, version="second")
@@ -84,9 +92,16 @@ def test_a_rebuild_that_dies_leaves_the_old_index_in_service(settings, docs, min
     assert versions.unused() == [] and versions.active() == old.name
 
 
-QUESTIONS = ["Which partners does the centre name?", "What does report number 3 cover?", "Which goal is covered?",
-             "Where is the centre?", "What are the indicators?", "Which city is named?", "What is part 7?",
-             "What does the second version say?"]
+QUESTIONS = [
+    "Which partners does the centre name?",
+    "What does report number 3 cover?",
+    "Which goal is covered?",
+    "Where is the centre?",
+    "What are the indicators?",
+    "Which city is named?",
+    "What is part 7?",
+    "What does the second version say?",
+]
 
 
 def test_eight_sessions_ask_while_an_ingestion_and_a_rebuild_run(settings, docs, minilm):

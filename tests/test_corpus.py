@@ -1,5 +1,6 @@
 """The knowledge base: complete and consistent against ../shared/data (skipped when absent), well-formed, bilingual,
 every fact of the founding page present, and written in the project's own words."""
+
 from __future__ import annotations
 
 import csv
@@ -11,11 +12,12 @@ import pytest
 import yaml
 
 from assistant.catalog import DIMENSIONS_NB, Catalog
-from conftest import CORPUS, ROOT, SHARED
 from ingest.loaders import front_matter
 
+from conftest import CORPUS, ROOT, SHARED, needs_shared
+
 DATA = SHARED / "data"
-needs_shared = pytest.mark.skipif(not DATA.is_dir(), reason="../shared/data is not beside the project")
+needs_data = needs_shared("data")
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +43,7 @@ def reference_framework() -> tuple[set[str], set[str], list[tuple[str, str]]]:
     return goals, targets, listings
 
 
-@needs_shared
+@needs_data
 def test_sdg_catalogue_matches_the_2025_framework(catalog):
     goals, targets, listings = reference_framework()
     assert (len(goals), len(targets)) == (17, 169)
@@ -52,7 +54,7 @@ def test_sdg_catalogue_matches_the_2025_framework(catalog):
     assert len(listings) == 251
 
 
-@needs_shared
+@needs_data
 def test_u4ssc_catalogue_matches_the_reference(catalog):
     with open(DATA / "reference/u4ssc_kpis.csv", encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
@@ -61,7 +63,11 @@ def test_u4ssc_catalogue_matches_the_reference(catalog):
     for r in rows:
         k = kpis[r["code"]]
         assert k.attrs["dimension"] == r["dimension"] and k.attrs["level"] == r["core_or_advanced"].lower()
-    assert Counter(k.attrs["dimension"] for k in kpis.values()) == {"Economy": 45, "Environment": 17, "Society and Culture": 29}
+    assert Counter(k.attrs["dimension"] for k in kpis.values()) == {
+        "Economy": 45,
+        "Environment": 17,
+        "Society and Culture": 29,
+    }
     assert Counter(k.attrs["level"] for k in kpis.values()) == {"core": 55, "advanced": 36}
 
 
@@ -108,8 +114,10 @@ def test_every_document_has_valid_front_matter_and_a_twin_in_the_other_language(
 def test_every_fact_of_the_founding_page_is_in_the_corpus_in_both_languages():
     facts = yaml.safe_load((ROOT / "tests/data/founding_facts.yaml").read_text(encoding="utf-8"))
     assert len(facts) >= 40
-    texts = {lang: [" ".join(p.read_text(encoding="utf-8").split()).lower() for p in CORPUS.rglob(f"*.{lang}.md")]
-             for lang in ("nb", "en")}
+    texts = {
+        lang: [" ".join(p.read_text(encoding="utf-8").split()).lower() for p in CORPUS.rglob(f"*.{lang}.md")]
+        for lang in ("nb", "en")
+    }
     for fact in facts:
         for lang in ("nb", "en"):
             needles = [n.lower() for n in fact[lang]]
@@ -118,15 +126,17 @@ def test_every_fact_of_the_founding_page_is_in_the_corpus_in_both_languages():
 
 OFFICIAL_TITLES = [  # official names and the official KPI method of the example sheet may be quoted verbatim
     "Numerator: Number of households with Internet access. Denominator: Total number of households",
-    "Key performance indicators for smart sustainable cities to assess the achievement of sustainable development goals",
+    "Key performance indicators for smart sustainable cities to assess the achievement of sustainable "
+    "development goals",
     "Improved sustainable urban development in Norwegian cities",
 ]
 
 
-@pytest.mark.skipif(not (SHARED / "seeds").is_dir(), reason="../shared/seeds is absent")
+@needs_shared("seeds")
 def test_the_corpus_restates_rather_than_copies_the_reference_texts():
     """No run of 12 words of prose from the founding page or the fact excerpts stands verbatim in the corpus.
     Runs that are mostly names, numbers and addresses (capitalised or digits), or official titles, are facts."""
+
     def words(text: str) -> list[str]:
         return re.findall(r"\w+", re.sub(r"\S*://\S*|\S+@\S+", " ", text))  # addresses are facts
 
@@ -145,7 +155,7 @@ def test_the_corpus_restates_rather_than_copies_the_reference_texts():
             assert named >= len(original) / 2, f"{path} copies reference prose: {key!r}"
 
 
-@needs_shared
+@needs_data
 def test_norwegian_target_and_indicator_titles_are_our_own_translations(catalog):
     ref = {}
     for name in ("global_targets.yml", "global_indicators.yml"):

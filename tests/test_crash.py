@@ -1,5 +1,6 @@
 """kill -9 during an ingestion and during a rebuild, then a rerun: the index equals a clean build id for id
 (bench/crash.py runs the same harness at 20 points of each; BENCHMARKS.md has its figures)."""
+
 from __future__ import annotations
 
 import sys

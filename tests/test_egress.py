@@ -2,6 +2,7 @@
 the llama.cpp backends run in a child process whose every connection is watched twice. A socket guard (patched
 `socket.connect`, `getaddrinfo`, `create_connection`) refuses and records any destination but loopback, and
 strace records what native code (onnxruntime's C++ core, Chroma's Rust) sends past Python's sockets."""
+
 from __future__ import annotations
 
 import json
@@ -10,13 +11,12 @@ import re
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 from conftest import ROOT, write_md, write_pdf
 
-GUARD = '''
+GUARD = """
 import ipaddress, json, os, socket
 _log = os.environ["EGRESS_LOG"]
 
@@ -51,9 +51,9 @@ def create_connection(address, *args, **kwargs):
     return _create(address, *args, **kwargs)
 
 socket.getaddrinfo, socket.socket.connect, socket.create_connection = getaddrinfo, connect, create_connection
-'''
+"""
 
-WORK = '''
+WORK = """
 import json, sys, time
 from pathlib import Path
 from assistant.services import Services
@@ -71,11 +71,13 @@ written = services.answerer.ask("When was the centre established?", backend="lla
 time.sleep(5)  # time for anything sent from a background thread
 print(json.dumps({"added": len(summary.added), "hits": len(hits), "extractive": quoted.backend,
                   "llamacpp": written.backend}))
-'''
+"""
 
 # strace lines: connect(3, {sa_family=AF_INET, sin_port=htons(53), sin_addr=inet_addr("10.0.0.53")}, 16)
-ADDRESS = re.compile(r'sa_family=AF_INET6?, sin6?_port=htons\((\d+)\), (?:sin6_flowinfo=[^,]+, )?'
-                     r'(?:sin_addr=inet_addr\(|inet_pton\(AF_INET6, )"([^"]+)"')
+ADDRESS = re.compile(
+    r"sa_family=AF_INET6?, sin6?_port=htons\((\d+)\), (?:sin6_flowinfo=[^,]+, )?"
+    r'(?:sin_addr=inet_addr\(|inet_pton\(AF_INET6, )"([^"]+)"'
+)
 
 
 def outside_addresses(trace: str) -> list[str]:
@@ -110,8 +112,11 @@ def test_ingestion_search_and_answers_send_nothing_off_the_machine(tmp_path):
     script = tmp_path / "work.py"
     script.write_text(WORK, encoding="utf-8")
     log = tmp_path / "egress.jsonl"
-    env = {k: v for k, v in os.environ.items() if k not in ("HF_HUB_OFFLINE", "ANONYMIZED_TELEMETRY",
-                                                           "ORT_DISABLE_TELEMETRY", "TRANSFORMERS_OFFLINE")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("HF_HUB_OFFLINE", "ANONYMIZED_TELEMETRY", "ORT_DISABLE_TELEMETRY", "TRANSFORMERS_OFFLINE")
+    }
     env.update(PYTHONPATH=f"{guard_dir}{os.pathsep}{ROOT}", EGRESS_LOG=str(log))  # the project's own defaults only
     command = [sys.executable, str(script), str(tmp_path), str(docs), str(models)]
     strace = shutil.which("strace")
@@ -121,8 +126,9 @@ def test_ingestion_search_and_answers_send_nothing_off_the_machine(tmp_path):
     done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=tmp_path, timeout=900)
     assert done.returncode == 0, done.stderr[-3000:]
     result = json.loads(done.stdout.strip().splitlines()[-1])
-    assert result == {"added": 2, "hits": 3, "extractive": "extractive",
-                      "llamacpp": "llamacpp (qwen2.5-coder-0.5b)"}, "the work itself ran"
+    assert result == {"added": 2, "hits": 3, "extractive": "extractive", "llamacpp": "llamacpp (qwen2.5-coder-0.5b)"}, (
+        "the work itself ran"
+    )
     attempts = log.read_text(encoding="utf-8").splitlines() if log.exists() else []
     assert attempts == [], f"Python code tried to reach: {attempts}"
     if not strace:
@@ -132,9 +138,11 @@ def test_ingestion_search_and_answers_send_nothing_off_the_machine(tmp_path):
 
 def test_the_trace_reader_finds_an_outside_address():
     """The check above can fail: a DNS look-up as strace prints it is found, loopback is not."""
-    trace = ('12975 connect(11, {sa_family=AF_INET, sin_port=htons(53), sin_addr=inet_addr("10.255.255.53")}, 16) = 0\n'
-             '12976 connect(9, {sa_family=AF_INET, sin_port=htons(8000), sin_addr=inet_addr("127.0.0.1")}, 16) = 0\n'
-             '12977 connect(9, {sa_family=AF_INET6, sin6_port=htons(443), sin6_flowinfo=htonl(0), '
-             'inet_pton(AF_INET6, "2a01:111::1", &sin6_addr), sin6_scope_id=0}, 28) = 0\n')
+    trace = (
+        '12975 connect(11, {sa_family=AF_INET, sin_port=htons(53), sin_addr=inet_addr("10.255.255.53")}, 16) = 0\n'
+        '12976 connect(9, {sa_family=AF_INET, sin_port=htons(8000), sin_addr=inet_addr("127.0.0.1")}, 16) = 0\n'
+        "12977 connect(9, {sa_family=AF_INET6, sin6_port=htons(443), sin6_flowinfo=htonl(0), "
+        'inet_pton(AF_INET6, "2a01:111::1", &sin6_addr), sin6_scope_id=0}, 28) = 0\n'
+    )
     found = outside_addresses(trace)
     assert [f.split()[0] for f in found] == ["10.255.255.53:53", "2a01:111::1:443"]

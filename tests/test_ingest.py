@@ -1,4 +1,5 @@
 """Ingestion into a real Chroma index: incremental runs, bad input, atomicity, locking, embedder mismatch."""
+
 from __future__ import annotations
 
 import json
@@ -7,10 +8,11 @@ import sys
 
 import pytest
 
-from conftest import ROOT, write_md, write_pdf
-from assistant.manifest import Manifest
 from assistant.lock import index_lock
+from assistant.manifest import Manifest
 from ingest.pipeline import IngestError, Pipeline
+
+from conftest import ROOT, write_md, write_pdf
 
 
 def store_by_path(pipeline_settings, embedder):
@@ -30,7 +32,9 @@ def assert_manifest_equals_store(settings, embedder):
 
 
 def corpus(docs):
-    write_md(docs / "a.en.md", "Alpha", "en", "# Alpha\nThe centre opened in June 2020.\n\n## Partners\nNTNU and SINTEF.")
+    write_md(
+        docs / "a.en.md", "Alpha", "en", "# Alpha\nThe centre opened in June 2020.\n\n## Partners\nNTNU and SINTEF."
+    )
     write_md(docs / "b.nb.md", "Beta", "nb", "# Beta\nSenteret ligger i Trondheim.")
     (docs / "c.txt").write_text("Plain text about goal 11 and sustainable cities.", encoding="utf-8")
     write_pdf(docs / "review.pdf", ["Page one about food systems.", "Page two about students."], title="Review")
@@ -95,7 +99,15 @@ def test_bad_files_are_skipped_with_reasons_and_the_run_goes_on(settings, docs, 
     (docs / "notes.yaml").write_text("just: a list\n", encoding="utf-8")
     summary = Pipeline(settings, embedder=minilm).run([docs])
     reasons = {s["path"].rsplit("/", 1)[-1]: s["reason"] for s in summary.skipped}
-    assert set(reasons) == {"empty.md", "latin.txt", "broken.md", "data.xlsx", "corrupt.pdf", "locked.pdf", "notes.yaml"}
+    assert set(reasons) == {
+        "empty.md",
+        "latin.txt",
+        "broken.md",
+        "data.xlsx",
+        "corrupt.pdf",
+        "locked.pdf",
+        "notes.yaml",
+    }
     assert "empty" in reasons["empty.md"]
     assert "UTF-8" in reasons["latin.txt"]
     assert "front matter" in reasons["broken.md"]
@@ -161,9 +173,8 @@ def test_a_write_interrupted_after_the_store_is_repaired_on_the_next_run(setting
 
 def test_locked_index_and_embedder_mismatch_stop_the_run(settings, docs, minilm, e5):
     corpus(docs)
-    with index_lock(settings.index_dir):
-        with pytest.raises(IngestError, match="locked"):
-            Pipeline(settings, embedder=minilm).run([docs])
+    with index_lock(settings.index_dir), pytest.raises(IngestError, match="locked"):
+        Pipeline(settings, embedder=minilm).run([docs])
     Pipeline(settings, embedder=minilm).run([docs])
     with pytest.raises(IngestError, match="rebuild"):
         Pipeline(settings.model_copy(update={"embedder": "e5"}), embedder=e5).run([docs])
@@ -187,10 +198,15 @@ def test_a_changed_ef_search_reaches_the_existing_index(settings, docs, minilm):
 def run_cli(module, *args, env_settings, cwd=ROOT):
     import os
 
-    env = {**os.environ, "ASSISTANT_INDEX_DIR": str(env_settings.index_dir),
-           "ASSISTANT_EMBEDDER": env_settings.embedder, "ASSISTANT_CHUNK_TOKENS": str(env_settings.chunk_tokens)}
-    return subprocess.run([sys.executable, "-m", module, *args], capture_output=True, text=True, env=env, cwd=cwd,
-                          timeout=600)
+    env = {
+        **os.environ,
+        "ASSISTANT_INDEX_DIR": str(env_settings.index_dir),
+        "ASSISTANT_EMBEDDER": env_settings.embedder,
+        "ASSISTANT_CHUNK_TOKENS": str(env_settings.chunk_tokens),
+    }
+    return subprocess.run(
+        [sys.executable, "-m", module, *args], capture_output=True, text=True, env=env, cwd=cwd, timeout=600
+    )
 
 
 def test_ingest_cli_json_summary_and_exit_codes(settings, docs, tmp_path):

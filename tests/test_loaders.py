@@ -1,16 +1,22 @@
 """Loaders on real files: Markdown, text, HTML, PDF (two-page, encrypted, corrupt), catalogues and bad input."""
+
 from __future__ import annotations
 
 import pytest
 
-from conftest import write_md, write_pdf
 from ingest.loaders import LoadError, load_html, load_markdown, load_pdf, load_text
+
+from conftest import write_md, write_pdf
 
 
 def test_markdown_front_matter_and_sections(tmp_path):
-    path = write_md(tmp_path / "history.nb.md", "Historie", "nb",
-                    "# Historie\nInnledning.\n\n## FN-status\nStatusen gikk ut 23. august 2022.\n\n### Detaljer\nMer.\n",
-                    codes="['11']")
+    path = write_md(
+        tmp_path / "history.nb.md",
+        "Historie",
+        "nb",
+        "# Historie\nInnledning.\n\n## FN-status\nStatusen gikk ut 23. august 2022.\n\n### Detaljer\nMer.\n",
+        codes="['11']",
+    )
     docs = load_markdown(path)
     assert [d.metadata["section"] for d in docs] == ["", "FN-status", "FN-status > Detaljer"]
     meta = docs[1].metadata
@@ -19,13 +25,16 @@ def test_markdown_front_matter_and_sections(tmp_path):
     assert "23. august 2022" in docs[1].page_content
 
 
-@pytest.mark.parametrize("text, reason", [
-    ("---\ntitle: [unclosed\nlanguage: nb\n---\nBody", "front matter is not valid YAML"),
-    ("---\ntitle: X\nlanguage: nb\nBody without closing line", "no closing '---'"),
-    ("---\ntitle: X\nlanguage: nb\nsource: s\n---\nBody", "missing as_of"),
-    ("---\ntitle: X\nlanguage: de\nsource: s\nas_of: 2022\n---\nBody", "language must be nb or en"),
-    ("---\ntitle: X\nlanguage: nb\nsource: s\nas_of: last year\n---\nBody", "is not a date"),
-])
+@pytest.mark.parametrize(
+    "text, reason",
+    [
+        ("---\ntitle: [unclosed\nlanguage: nb\n---\nBody", "front matter is not valid YAML"),
+        ("---\ntitle: X\nlanguage: nb\nBody without closing line", "no closing '---'"),
+        ("---\ntitle: X\nlanguage: nb\nsource: s\n---\nBody", "missing as_of"),
+        ("---\ntitle: X\nlanguage: de\nsource: s\nas_of: 2022\n---\nBody", "language must be nb or en"),
+        ("---\ntitle: X\nlanguage: nb\nsource: s\nas_of: last year\n---\nBody", "is not a date"),
+    ],
+)
 def test_broken_front_matter_is_refused_with_a_reason(tmp_path, text, reason):
     path = tmp_path / "bad.md"
     path.write_text(text, encoding="utf-8")
@@ -58,7 +67,9 @@ def test_html_keeps_visible_text_only(tmp_path):
     path.write_text(
         "<html lang='en'><head><title>Centre page</title><style>p{color:red}</style></head><body>"
         "<nav>Menu Home</nav><script>var secret = 1;</script><h1>About</h1><p>The centre opened in June 2020.</p>"
-        "</body></html>", encoding="utf-8")
+        "</body></html>",
+        encoding="utf-8",
+    )
     (doc,) = load_html(path)
     assert "The centre opened in June 2020." in doc.page_content
     assert "secret" not in doc.page_content and "color" not in doc.page_content and "Menu" not in doc.page_content
@@ -66,15 +77,21 @@ def test_html_keeps_visible_text_only(tmp_path):
 
 
 def test_two_page_pdf_has_page_numbers_title_and_date(tmp_path):
-    path = write_pdf(tmp_path / "annual-review-2021.pdf",
-                     ["The centre trained many employees in 2021.", "Students worked on data and analysis."],
-                     title="Annual Review 2021")
+    path = write_pdf(
+        tmp_path / "annual-review-2021.pdf",
+        ["The centre trained many employees in 2021.", "Students worked on data and analysis."],
+        title="Annual Review 2021",
+    )
     docs = load_pdf(path)
     assert [d.metadata["page"] for d in docs] == [1, 2]
     assert "Students worked" in docs[1].page_content
     meta = docs[0].metadata
     assert (meta["title"], meta["doc_type"], meta["as_of"], meta["language"]) == (
-        "Annual Review 2021", "annual_review", "2021-06-30", "en")
+        "Annual Review 2021",
+        "annual_review",
+        "2021-06-30",
+        "en",
+    )
 
 
 def test_encrypted_and_corrupt_pdfs_are_refused(tmp_path):

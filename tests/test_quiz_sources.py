@@ -1,5 +1,6 @@
 """Every item of the centre's quiz cites a page that states its answer: the answer (in English or Norwegian), or its
 key figures, must occur in that page's text as kept in ../shared (the fact excerpts and the founding page)."""
+
 from __future__ import annotations
 
 import re
@@ -7,14 +8,13 @@ import re
 import pytest
 import yaml
 
-from conftest import ROOT
+from conftest import ROOT, SHARED, needs_shared
 
-SHARED = ROOT.parent / "shared"
 SEED_URL = "https://www.trondheim.kommune.no/aktuelt/om-kommunen/bk/barekraft/barekraftssenteret/om-barekraftssenteret/"
 ADDRESS = re.compile(r"(?:https?://|\.\.\./)[^\s)]+")  # ".../page14.html" is short for the previous address's folder
 MAX_UNCHECKED = 3
 
-pytestmark = pytest.mark.skipif(not (SHARED / "data/facts").is_dir(), reason="../shared/data is not beside the project")
+pytestmark = needs_shared("data/facts")
 
 
 def key(url: str) -> str:
@@ -47,6 +47,7 @@ def pages() -> dict[str, str]:
 def states(answer: str, page: str) -> bool:
     """Each part of the answer ("Tirana, Vienna, Tallinn and Glasgow") is on the page; a part's gloss in brackets
     ("Every six months (twice a year)") may stand for it, or be left out."""
+
     def found(part: str) -> bool:
         part = re.sub(r"^(the|a|an)\s+", "", part.strip(" .'\"").lower())
         variants = [part, re.sub(r"\s*\([^)]*\)", "", part), *re.findall(r"\(([^)]*)\)", part)]

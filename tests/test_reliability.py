@@ -1,5 +1,6 @@
 """Reliability of ingestion under bad input: encrypted PDFs, links, pipes, binary text, odd names, huge files,
 another working directory, the same content twice; every file skipped with a reason or indexed exactly once."""
+
 from __future__ import annotations
 
 import json
@@ -10,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, write_md, write_pdf
 from ingest.pipeline import Pipeline
+
+from conftest import ROOT, write_md, write_pdf
 
 
 def encrypted_pdf(path: Path, algorithm: str, user_password: str = "") -> Path:
@@ -44,16 +46,23 @@ def test_a_pdf_encrypted_without_a_user_password_is_indexed(settings, docs, mini
     summary = Pipeline(settings, embedder=minilm).run([docs])
     assert sorted(Path(p).name for p in summary.added) == ["after.en.md", "open.pdf"]
     assert [(Path(s["path"]).name, s["reason"]) for s in summary.skipped] == [
-        ("locked.pdf", "the PDF needs a password to open (only PDFs that open without one can be indexed)")]
+        ("locked.pdf", "the PDF needs a password to open (only PDFs that open without one can be indexed)")
+    ]
     texts = indexed_texts(settings, minilm)
     assert any(f"encrypted with {algorithm}" in t for t in texts[next(k for k in texts if k.endswith("open.pdf"))])
 
 
 def ingest_cli(*args, settings, cwd, home=None):
-    env = {**os.environ, "ASSISTANT_INDEX_DIR": str(settings.index_dir), "ASSISTANT_EMBEDDER": settings.embedder,
-           "ASSISTANT_CHUNK_TOKENS": str(settings.chunk_tokens), "ASSISTANT_HOME": str(home or ROOT)}
-    return subprocess.run([sys.executable, "-m", "ingest", *args, "--json"], capture_output=True, text=True,
-                          env=env, cwd=cwd, timeout=600)
+    env = {
+        **os.environ,
+        "ASSISTANT_INDEX_DIR": str(settings.index_dir),
+        "ASSISTANT_EMBEDDER": settings.embedder,
+        "ASSISTANT_CHUNK_TOKENS": str(settings.chunk_tokens),
+        "ASSISTANT_HOME": str(home or ROOT),
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "ingest", *args, "--json"], capture_output=True, text=True, env=env, cwd=cwd, timeout=600
+    )
 
 
 def test_the_working_directory_does_not_change_what_is_indexed(settings, docs, tmp_path):
@@ -83,8 +92,7 @@ def test_keys_are_relative_to_the_project_so_a_moved_project_keeps_its_index(set
     assert json.loads(done.stdout)["added"] == ["corpus/a.nb.md"], done.stderr
     moved = tmp_path / "moved"
     shutil.copytree(project, moved)
-    again = ingest_cli(settings=local.model_copy(update={"index_dir": moved / "data" / "index"}),
-                       cwd="/", home=moved)
+    again = ingest_cli(settings=local.model_copy(update={"index_dir": moved / "data" / "index"}), cwd="/", home=moved)
     summary = json.loads(again.stdout)
     assert summary["unchanged"] == ["corpus/a.nb.md"] and summary["chunks_total"] == 1, again.stderr
 
@@ -95,8 +103,12 @@ def test_the_same_content_under_another_name_is_not_indexed_twice(settings, docs
     (docs / "copy" / "report-copy.en.md").write_bytes((docs / "report.en.md").read_bytes())
     summary = Pipeline(settings, embedder=minilm).run([docs])
     assert [Path(p).name for p in summary.added] == ["report-copy.en.md"]
-    assert summary.skipped == [{"path": summary.added[0].replace("copy/report-copy", "report"),
-                                "reason": f"the same content as {summary.added[0]}, which is indexed"}]
+    assert summary.skipped == [
+        {
+            "path": summary.added[0].replace("copy/report-copy", "report"),
+            "reason": f"the same content as {summary.added[0]}, which is indexed",
+        }
+    ]
     (docs / "copy" / "report-copy.en.md").unlink()  # the indexed twin goes: the other one takes its place
     summary = Pipeline(settings, embedder=minilm).run([docs])
     assert [Path(p).name for p in summary.added] == ["report.en.md"] and len(summary.removed) == 1
@@ -145,15 +157,17 @@ def bad_inputs(docs: Path, tmp_path: Path) -> dict[str, str | None]:
     add("broken.md", "front matter").write_text("---\ntitle: [x\n---\ntext", encoding="utf-8")
     add("unclosed.md", "front matter").write_text("---\ntitle: x\nno closing line\n", encoding="utf-8")
     add("script.html", "no visible text").write_text(
-        "<html><head><script>var a = 1;</script></head><body><script>alert(1)</script></body></html>",
-        encoding="utf-8")
+        "<html><head><script>var a = 1;</script></head><body><script>alert(1)</script></body></html>", encoding="utf-8"
+    )
     add("nested.html", None).write_text(
         "<html><body>" + "<div>" * 10_000 + "Deep text about goal 13." + "</div>" * 10_000 + "</body></html>",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     add("nul.md", "binary").write_bytes(b"\x00" * 4096)
     add("notes.yaml", "catalogue").write_text("just: a list\n", encoding="utf-8")
-    add("Årsrapport\n2021 – «endelig» 🌍.md", None).write_text("# Rapport\nEn rapport med et rart navn.",
-                                                               encoding="utf-8")
+    add("Årsrapport\n2021 – «endelig» 🌍.md", None).write_text(
+        "# Rapport\nEn rapport med et rart navn.", encoding="utf-8"
+    )
     (docs / os.fsdecode(b"latin-\xe6\xf8.txt")).write_text("Named in latin-1.", encoding="utf-8")
     kinds["latin-\\xe6\\xf8.txt"] = "not valid UTF-8"  # reported with its odd bytes written out
     add("big.txt", "above the limit").write_text("stor fil " * 150_000, encoding="utf-8")  # 1.35 MB > 1 MB limit
@@ -205,13 +219,26 @@ def test_the_cli_reports_a_bad_folder_without_a_traceback(settings, docs, tmp_pa
     (docs / "vanishes.txt").unlink()
     env_settings = settings.model_copy(update={"max_file_mb": 1.0})
     env = {"ASSISTANT_MAX_FILE_MB": "1"}
-    done = subprocess.run([sys.executable, "-m", "ingest", str(docs)], capture_output=True, text=True, cwd=docs,
-                          env={**os.environ, **env, "ASSISTANT_INDEX_DIR": str(env_settings.index_dir),
-                               "ASSISTANT_EMBEDDER": settings.embedder}, timeout=600)
+    done = subprocess.run(
+        [sys.executable, "-m", "ingest", str(docs)],
+        capture_output=True,
+        text=True,
+        cwd=docs,
+        env={
+            **os.environ,
+            **env,
+            "ASSISTANT_INDEX_DIR": str(env_settings.index_dir),
+            "ASSISTANT_EMBEDDER": settings.embedder,
+        },
+        timeout=600,
+    )
     assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr[-2000:]
     lines = done.stdout.splitlines()
     assert lines[0].startswith("Indexed with") and "skipped" in lines[0]
     skipped_lines = [line for line in lines if line.startswith("  skipped ")]
     assert len(skipped_lines) == len([k for k, r in kinds.items() if r and k != "vanishes.txt"])
-    assert any(line.startswith("  skipped ") and line.endswith("latin-\\xe6\\xf8.txt: the file name is not valid UTF-8; "
-                                                            "rename the file") for line in lines)
+    assert any(
+        line.startswith("  skipped ")
+        and line.endswith("latin-\\xe6\\xf8.txt: the file name is not valid UTF-8; rename the file")
+        for line in lines
+    )

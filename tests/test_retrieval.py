@@ -1,4 +1,5 @@
 """Hybrid retrieval: BM25 kept in step with ingestion, hybrid beating each single mode, and the ask/chat CLIs."""
+
 from __future__ import annotations
 
 import json
@@ -9,9 +10,10 @@ import sys
 from assistant.evaluation import Evaluator, load_questions
 from assistant.lexical import LexicalIndex, fingerprint
 from assistant.services import Services
+from ingest.pipeline import Pipeline
+
 from conftest import ROOT, write_md
 from ollama_server import FakeOllama
-from ingest.pipeline import Pipeline
 
 
 def test_bm25_stays_in_step_with_ingestion(settings, docs, minilm):
@@ -24,8 +26,9 @@ def test_bm25_stays_in_step_with_ingestion(settings, docs, minilm):
     def state():
         chunks = Store(settings, minilm).all_chunks()
         ids = set(chunks["ids"])
-        index = LexicalIndex.load(settings.lexical_dir / fingerprint(
-            chunks["ids"], [m["content_hash"] for m in chunks["metadatas"]])[:16])
+        index = LexicalIndex.load(
+            settings.lexical_dir / fingerprint(chunks["ids"], [m["content_hash"] for m in chunks["metadatas"]])[:16]
+        )
         assert [p.name for p in settings.lexical_dir.iterdir()] == [index.fingerprint[:16]], "old versions pruned"
         assert index is not None and set(index.ids) == ids, "BM25 holds exactly the chunks of the store"
         return index
@@ -41,25 +44,24 @@ def test_bm25_stays_in_step_with_ingestion(settings, docs, minilm):
     assert not index.search("Stavangererklæringen", 3) and not index.search("half year", 3)
 
 
-# From the project's eval set, questions the subset index can answer: codes (dense does not see them) and
-# short or general questions (BM25 lacks the words), plus some every mode gets.
-FIXTURE_IDS = {"c-01", "c-22", "c-28", "c-37", "g-19", "k-12", "k-14", "k-24", "k-25"}
-
-
-def test_hybrid_beats_dense_and_bm25_on_a_fixture(subset_index, e5):
-    questions = [q for q in load_questions(ROOT / "bench/questions.jsonl") if q.id in FIXTURE_IDS]
-    assert len(questions) == len(FIXTURE_IDS)
-    services = Services(subset_index, embedder=e5)
-    summary = Evaluator(services.retriever).retrieval(questions, k=5, modes=["hybrid", "dense", "bm25"])["summary"]
-    hybrid, dense, bm25 = (summary[m]["hit@5"] for m in ("hybrid", "dense", "bm25"))
-    assert hybrid > dense and hybrid > bm25, summary
+def test_hybrid_beats_each_single_mode_on_the_whole_project_set(corpus_index, e5):
+    """hit@5 over every question of bench/questions.jsonl on the whole corpus, as BENCHMARKS.md reports it."""
+    settings, _ = corpus_index
+    services = Services(settings, embedder=e5)
+    questions = load_questions(ROOT / "bench/questions.jsonl")
+    report = Evaluator(services.retriever, services.answerer).retrieval(
+        questions, k=5, modes=["hybrid", "dense", "bm25"]
+    )
+    hybrid, dense, bm25 = (report["summary"][m]["hit@5"] for m in ("hybrid", "dense", "bm25"))
+    assert report["summary"]["hybrid"]["questions"] > 100
+    assert hybrid > dense and hybrid > bm25 and hybrid >= 0.95, report["summary"]
 
 
 def test_post_filtering_matches_chroma_where(subset_index, e5, monkeypatch):
     """Dropping the few hidden chunks after an unfiltered query returns what Chroma's `where` filter returns."""
     from assistant import retrieval
 
-    questions = [q.question for q in load_questions(ROOT / "bench/questions.jsonl") if q.id in FIXTURE_IDS]
+    questions = [q.question for q in load_questions(ROOT / "bench/questions.jsonl")][::6]  # every 6th: 22 questions
     questions.append("Hvilke spørsmål har quizen om senteret?")  # words the quiz chunks share
     services = Services(subset_index, embedder=e5)
     retriever = services.retriever
@@ -69,8 +71,12 @@ def test_post_filtering_matches_chroma_where(subset_index, e5, monkeypatch):
     def results(limit: int) -> list[list[tuple[str, float]]]:
         monkeypatch.setattr(retrieval, "POST_FILTER_LIMIT", limit)
         retriever.refresh()
-        return [[(r.id, round(r.score, 4)) for r in retriever.search(q, k=5, mode=mode, language=lang)]
-                for q in questions for mode in ("hybrid", "dense") for lang in (None, "en")]
+        return [
+            [(r.id, round(r.score, 4)) for r in retriever.search(q, k=5, mode=mode, language=lang)]
+            for q in questions
+            for mode in ("hybrid", "dense")
+            for lang in (None, "en")
+        ]
 
     post_filtered, with_where = results(retrieval.POST_FILTER_LIMIT), results(-1)
     assert retriever.snapshot.scope(None, None).where is not None  # the second run really used Chroma's filter
@@ -79,10 +85,22 @@ def test_post_filtering_matches_chroma_where(subset_index, e5, monkeypatch):
 
 
 def cli(*args, settings, stdin=None, **env_vars):
-    env = {**os.environ, "ASSISTANT_INDEX_DIR": str(settings.index_dir), "ASSISTANT_LLM_BACKEND": "extractive",
-           "ASSISTANT_CORPUS_DIRS": json.dumps([str(d) for d in settings.corpus_dirs]), **env_vars}
-    return subprocess.run([sys.executable, "-m", "assistant", *args], input=stdin, capture_output=True, text=True,
-                          env=env, cwd=ROOT, timeout=300)
+    env = {
+        **os.environ,
+        "ASSISTANT_INDEX_DIR": str(settings.index_dir),
+        "ASSISTANT_LLM_BACKEND": "extractive",
+        "ASSISTANT_CORPUS_DIRS": json.dumps([str(d) for d in settings.corpus_dirs]),
+        **env_vars,
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "assistant", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=300,
+    )
 
 
 def test_ask_cli_json_contract(subset_index):
@@ -93,7 +111,17 @@ def test_ask_cli_json_contract(subset_index):
     assert (out["language"], out["backend"], out["refused"]) == ("nb", "extractive", False)
     assert "juni 2020" in out["answer"]
     assert out["citations"] and set(out["citations"][0]) == {"n", "title", "source", "page", "as_of"}
-    assert set(out["sources"][0]) == {"rank", "text", "title", "source", "page", "language", "doc_type", "codes", "score"}
+    assert set(out["sources"][0]) == {
+        "rank",
+        "text",
+        "title",
+        "source",
+        "page",
+        "language",
+        "doc_type",
+        "codes",
+        "score",
+    }
     off = json.loads(cli("ask", "Who won the 2018 World Cup?", "--json", settings=subset_index).stdout)
     assert off["refused"] and off["language"] == "en" and off["citations"] == []
 
@@ -109,7 +137,12 @@ def test_eval_cli_judges_answers(subset_index, tmp_path):
     """`eval --answers --json`: must, citations, refusal and language judged per question on the real answer path
     (the Ollama client against a test server that always gives the same reply)."""
     lines = [
-        {"id": "ok", "question": "Når ble Bærekraftssenteret etablert?", "lang": "nb", "must": [["juni 2020"], ["etablert"]]},
+        {
+            "id": "ok",
+            "question": "Når ble Bærekraftssenteret etablert?",
+            "lang": "nb",
+            "must": [["juni 2020"], ["etablert"]],
+        },
         {"id": "wrong", "question": "Hvem var senterets partnere?", "lang": "nb", "must": [["juni 2021", "desember"]]},
         {"id": "follow", "question": "Og hvor ligger det?", "lang": "nb", "follows": "ok", "must": [["2020"]]},
         {"id": "off", "question": "Who won the 2018 World Cup?", "lang": "en", "refuse": True},
@@ -117,8 +150,15 @@ def test_eval_cli_judges_answers(subset_index, tmp_path):
     file = tmp_path / "questions.jsonl"
     file.write_text("\n".join(json.dumps(line, ensure_ascii=False) for line in lines), encoding="utf-8")
     with FakeOllama(reply="Bærekraftssenteret ble etablert i juni 2020 [1].") as server:
-        done = cli("eval", str(file), "--answers", "--json", settings=subset_index, ASSISTANT_LLM_BACKEND="ollama",
-                   ASSISTANT_OLLAMA_HOST=server.url)
+        done = cli(
+            "eval",
+            str(file),
+            "--answers",
+            "--json",
+            settings=subset_index,
+            ASSISTANT_LLM_BACKEND="ollama",
+            ASSISTANT_OLLAMA_HOST=server.url,
+        )
         chats = [body for path, body in server.requests if path == "/api/chat"]
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)["answers"]
@@ -126,8 +166,9 @@ def test_eval_cli_judges_answers(subset_index, tmp_path):
     assert [rows[i]["must_ok"] for i in ("ok", "wrong", "follow", "off")] == [True, False, True, False]
     assert rows["ok"]["cites"] and rows["ok"]["answer"].startswith(server.reply)
     assert (rows["off"]["refused"], rows["off"]["refusal_ok"], rows["off"]["cites"]) == (True, True, False)
-    assert any("Når ble Bærekraftssenteret etablert?" in json.dumps(body, ensure_ascii=False) for body in chats[2:]), \
+    assert any("Når ble Bærekraftssenteret etablert?" in json.dumps(body, ensure_ascii=False) for body in chats[2:]), (
         "the follow-up is asked with the question it follows"
+    )
     summary = report["summary"]
     assert (summary["must"], summary["refused_off_topic"], summary["answered_on_topic"]) == (0.667, 1.0, 1.0)
     assert summary["backends"] == ["ollama (gemma3:4b)", "refusal"]

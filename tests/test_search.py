@@ -1,31 +1,26 @@
 """The real corpus in a real index: whole-corpus ingestion, HNSW top-k equal to exact search, the search CLI."""
+
 from __future__ import annotations
 
 import json
 
 import numpy as np
-import pytest
-
-from conftest import CORPUS, ROOT
 from test_ingest import run_cli
 
 QUESTIONS = [
-    "Når ble Bærekraftssenteret etablert?", "Which partners were part of the centre in October 2020?",
-    "What does indicator 11.6.2 measure?", "Hva er Bærekraftsnettverket?", "How is household internet access measured?",
-    "Hvilke byer var med i UNECE-prosjektet?", "clean water and sanitation", "renewable energy share",
-    "Stavangererklæringen", "verified values for Karmøy", "gender equality in local politics", "ocean acidification",
+    "Når ble Bærekraftssenteret etablert?",
+    "Which partners were part of the centre in October 2020?",
+    "What does indicator 11.6.2 measure?",
+    "Hva er Bærekraftsnettverket?",
+    "How is household internet access measured?",
+    "Hvilke byer var med i UNECE-prosjektet?",
+    "clean water and sanitation",
+    "renewable energy share",
+    "Stavangererklæringen",
+    "verified values for Karmøy",
+    "gender equality in local politics",
+    "ocean acidification",
 ]
-
-
-@pytest.fixture(scope="session")
-def corpus_index(tmp_path_factory, minilm):
-    """The whole shipped corpus, indexed once per test session."""
-    from assistant.settings import Settings
-    from ingest.pipeline import Pipeline
-
-    settings = Settings(index_dir=tmp_path_factory.mktemp("corpus-index"), embedder=minilm.spec, corpus_dirs=[CORPUS])
-    summary = Pipeline(settings, embedder=minilm).run([CORPUS])
-    return settings, summary
 
 
 def test_whole_corpus_ingests_with_no_skipped_file(corpus_index):
@@ -34,17 +29,17 @@ def test_whole_corpus_ingests_with_no_skipped_file(corpus_index):
     assert len(summary.added) >= 60 and summary.chunks_total > 1000
 
 
-def test_hnsw_top_k_equals_exact_search(corpus_index, minilm):
+def test_hnsw_top_k_equals_exact_search(corpus_index, e5):
     from assistant.store import Store
 
     settings, _ = corpus_index
-    store = Store(settings, minilm)
+    store = Store(settings, e5)
     data = store.all_chunks(include_embeddings=True)
     vectors = np.asarray(data["embeddings"], dtype=np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     k = 10
     for question in QUESTIONS:
-        q = minilm.query(question)
+        q = e5.query(question)
         exact = {data["ids"][i] for i in np.argsort(-(vectors @ q))[:k]}
         found = {h.id for h in store.query(q, k)}
         assert found == exact, question
@@ -52,8 +47,9 @@ def test_hnsw_top_k_equals_exact_search(corpus_index, minilm):
 
 def test_search_cli_json_contract(corpus_index):
     settings, _ = corpus_index
-    done = run_cli("assistant", "search", "What is the Stavanger declaration?", "--k", "3", "--json",
-                   env_settings=settings)
+    done = run_cli(
+        "assistant", "search", "What is the Stavanger declaration?", "--k", "3", "--json", env_settings=settings
+    )
     assert done.returncode == 0, done.stderr
     out = json.loads(done.stdout)
     assert out["query"] == "What is the Stavanger declaration?"
@@ -67,8 +63,10 @@ def test_search_cli_json_contract(corpus_index):
 def test_search_cli_batch_prints_one_object_per_question_in_order(corpus_index, tmp_path):
     settings, _ = corpus_index
     batch = tmp_path / "q.jsonl"
-    batch.write_text("\n".join(json.dumps({"id": n, "question": q, "lang": "x"}) for n, q in enumerate(QUESTIONS[:3])),
-                     encoding="utf-8")
+    batch.write_text(
+        "\n".join(json.dumps({"id": n, "question": q, "lang": "x"}) for n, q in enumerate(QUESTIONS[:3])),
+        encoding="utf-8",
+    )
     done = run_cli("assistant", "search", "--batch", str(batch), "--k", "2", "--json", env_settings=settings)
     assert done.returncode == 0, done.stderr
     lines = [json.loads(line) for line in done.stdout.splitlines()]
@@ -92,11 +90,11 @@ def test_multilingual_default_ranks_the_english_answer_for_a_norwegian_question(
     assert not np.allclose(e5.query(answer), vecs[0]), "queries and passages are encoded with different prefixes"
 
 
-def test_reading_the_whole_index_in_pages_loses_and_repeats_nothing(corpus_index, minilm, monkeypatch):
+def test_reading_the_whole_index_in_pages_loses_and_repeats_nothing(corpus_index, e5, monkeypatch):
     from assistant import store as store_module
 
     settings, _ = corpus_index
-    store = store_module.Store(settings, minilm)
+    store = store_module.Store(settings, e5)
     whole = store.collection.get(include=["documents", "embeddings"])
     monkeypatch.setattr(store_module, "READ_PAGE", 300)
     paged = store.all_chunks(include_embeddings=True)

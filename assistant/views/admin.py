@@ -1,4 +1,5 @@
 """Admin (only when ASSISTANT_ADMIN_PASSWORD is set, after entering it): upload files and update the index."""
+
 from __future__ import annotations
 
 import streamlit as st
@@ -10,8 +11,11 @@ from assistant.views.text import T
 
 def _summary(summary: dict, lang: str) -> None:
     t = T[lang]
-    st.write(t["ingest_done"].format(**{k: len(summary.get(k) or []) for k in
-                                        ("added", "updated", "unchanged", "removed", "skipped")}))
+    st.write(
+        t["ingest_done"].format(
+            **{k: len(summary.get(k) or []) for k in ("added", "updated", "unchanged", "removed", "skipped")}
+        )
+    )
     for item in summary.get("skipped") or []:
         st.warning(f"{t['skipped']}: `{item['path']}`: {item['reason']}")
 

@@ -1,4 +1,5 @@
 """The conversation: streamed answers, numbered sources under each, feedback per answer."""
+
 from __future__ import annotations
 
 import logging
@@ -17,7 +18,7 @@ def answers() -> list[Answer]:
 
 
 def history() -> list[Turn]:
-    return [Turn(a.question, a.standalone, a.text) for a in answers()]
+    return [Turn.of(a) for a in answers()]
 
 
 def show_sources(answer: Answer, lang: str) -> None:
@@ -45,9 +46,16 @@ def show_feedback(svc: Services, answer: Answer, lang: str, key: str) -> None:
     comment = comment_col.text_input(t["comment"], key=f"comment-{key}", placeholder=t["feedback_prompt"])
     for col, rating, icon in ((up_col, 1, "👍"), (down_col, -1, "👎")):
         if col.button(icon, key=f"rate-{rating}-{key}", help=t["feedback_prompt"]):
-            svc.feedback.add(rating=rating, question=answer.question, answer=answer.text,
-                             sources=[c.as_json() for c in answer.citations], backend=answer.backend,
-                             language=answer.language, audience=answer.audience, comment=comment)
+            svc.feedback.add(
+                rating=rating,
+                question=answer.question,
+                answer=answer.text,
+                sources=[c.as_json() for c in answer.citations],
+                backend=answer.backend,
+                language=answer.language,
+                audience=answer.audience,
+                comment=comment,
+            )
             done.add(key)
             st.rerun()
 

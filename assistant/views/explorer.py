@@ -1,4 +1,5 @@
 """Indicator explorer: goals -> targets -> indicators, dimensions -> sub-dimensions -> categories -> KPIs."""
+
 from __future__ import annotations
 
 import streamlit as st
@@ -32,10 +33,12 @@ def _u4ssc(svc: Services, lang: str) -> Item | None:
     nb = lang == "nb"
     tree = cat.tree()
     dim = st.selectbox(t["dimension"], list(tree), key="x-dim", format_func=lambda d: DIMENSIONS_NB[d] if nb else d)
-    sub = st.selectbox(t["sub_dimension"], list(tree[dim]), key="x-sub",
-                       format_func=lambda d: SUB_DIMENSIONS_NB[d] if nb else d)
-    category = st.selectbox(t["category"], list(tree[dim][sub]), key="x-cat",
-                            format_func=lambda d: CATEGORIES_NB[d] if nb else d)
+    sub = st.selectbox(
+        t["sub_dimension"], list(tree[dim]), key="x-sub", format_func=lambda d: SUB_DIMENSIONS_NB[d] if nb else d
+    )
+    category = st.selectbox(
+        t["category"], list(tree[dim][sub]), key="x-cat", format_func=lambda d: CATEGORIES_NB[d] if nb else d
+    )
     return _pick(t["kpi"], [cat.items[c] for c in tree[dim][sub][category]], lang, "x-kpi")
 
 
@@ -48,7 +51,9 @@ def render(svc: Services, lang: str, audience: str) -> None:
         if not hits:
             st.info(t["no_hits"])
     else:
-        framework = st.radio(" ", [t["sdg"], t["u4ssc"]], horizontal=True, key="x-framework", label_visibility="collapsed")
+        framework = st.radio(
+            " ", [t["sdg"], t["u4ssc"]], horizontal=True, key="x-framework", label_visibility="collapsed"
+        )
         item = _sdg(svc, lang) if framework == t["sdg"] else _u4ssc(svc, lang)
     if item is None:
         return

@@ -1,4 +1,5 @@
 """Quiz mode for competence training: deterministic questions, checked with the source shown, and a score."""
+
 from __future__ import annotations
 
 import streamlit as st

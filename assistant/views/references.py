@@ -1,4 +1,5 @@
 """For students: the sources used in the conversation, and the conversation as Markdown."""
+
 from __future__ import annotations
 
 import streamlit as st
@@ -19,5 +20,6 @@ def render(svc: Services, lang: str, audience: str) -> None:
     st.write(t["refs_intro"])
     st.code("\n".join(f"{n}. {r}" for n, r in enumerate(refs, start=1)), language=None)
     st.download_button(t["download_refs"], "\n".join(refs) + "\n", file_name="referanser.txt", mime="text/plain")
-    st.download_button(t["download_md"], conversation_markdown(answers, lang), file_name="samtale.md",
-                       mime="text/markdown")
+    st.download_button(
+        t["download_md"], conversation_markdown(answers, lang), file_name="samtale.md", mime="text/markdown"
+    )

@@ -1,13 +1,14 @@
 """Sidebar: language, audience, new conversation, and the status of the index and the language model."""
+
 from __future__ import annotations
 
 import streamlit as st
 
 from assistant.services import Services
+from assistant.settings import AUDIENCES
 from assistant.views.text import T
 
 LANGUAGES = {"nb": "Norsk (bokmål)", "en": "English"}
-AUDIENCES = ("citizen", "employee", "student")
 
 
 @st.cache_data(ttl=30, show_spinner=False)
@@ -30,9 +31,11 @@ def render(svc: Services) -> tuple[str, str]:
         status = svc.status()
         chain = _backends(svc, svc.settings.model_dump_json())
         active = next((b for b in chain if b["available"]), {"name": "extractive"})
-        st.markdown(f"**{t['backend']}:** {active['name']}  \n**{t['embedder']}:** {status['embedder_name']}  \n"
-                    f"**{t['documents']}:** {status['files']} · **{t['chunks']}:** {status['chunks']}  \n"
-                    f"**{t['last_ingest']}:** {status['last_ingestion'] or '–'}")
+        st.markdown(
+            f"**{t['backend']}:** {active['name']}  \n**{t['embedder']}:** {status['embedder_name']}  \n"
+            f"**{t['documents']}:** {status['files']} · **{t['chunks']}:** {status['chunks']}  \n"
+            f"**{t['last_ingest']}:** {status['last_ingestion'] or '–'}"
+        )
         if active["name"] == "extractive":
             st.info(t["extractive_only"].format(ollama=svc.settings.ollama_model))
             for b in chain:

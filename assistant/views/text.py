@@ -1,61 +1,7 @@
-"""Every label of the app, in Norwegian Bokmål and English."""
+"""The app's labels, in Norwegian Bokmål and English (prompts/text.*.yaml, section `ui`)."""
+
 from __future__ import annotations
 
-T = {
-    "nb": {
-        "title": "Bærekraftsassistenten", "tagline": "Spør om FNs bærekraftsmål, U4SSC-indikatorene og Bærekraftssenteret i Trondheim.",
-        "language": "Språk", "audience": "Hvem er du?", "citizen": "Innbygger", "employee": "Ansatt", "student": "Student",
-        "new_chat": "Ny samtale", "tab_chat": "Samtale", "tab_explorer": "Indikatorer", "tab_quiz": "Quiz",
-        "tab_refs": "Kilder og eksport", "tab_admin": "Admin", "ask": "Skriv et spørsmål ...",
-        "sources": "Kilder", "page": "side", "as_of": "per", "open_source": "Åpne kilden", "quote": "Utdrag",
-        "answered_by": "Svar fra", "refused": "ikke funnet i dokumentene", "feedback_prompt": "Var svaret nyttig?",
-        "comment": "Kommentar (valgfritt)", "send_feedback": "Send tilbakemelding", "thanks": "Takk for tilbakemeldingen!",
-        "error": "Noe gikk galt, og svaret kunne ikke lages. Prøv igjen, eller kontakt Bærekraftssenteret.",
-        "status": "Status", "backend": "Språkmodell", "embedder": "Innbygging", "documents": "Dokumenter",
-        "chunks": "Tekstbiter", "last_ingest": "Sist indeksert", "extractive_only": (
-            "Ingen språkmodell er tilgjengelig, så svarene er sitater fra dokumentene. Start Ollama med modellen "
-            "{ollama}, eller kjør `make run` for å hente den lokale modellen."),
-        "empty_index": "Indeksen er tom. Kjør `python -m ingest`.",
-        "sdg": "FNs bærekraftsmål", "u4ssc": "U4SSC-indikatorer", "goal": "Mål", "target": "Delmål",
-        "indicator": "Indikator", "dimension": "Dimensjon", "sub_dimension": "Underdimensjon", "category": "Kategori",
-        "kpi": "Indikator (KPI)", "search_catalog": "Søk etter kode eller ord", "no_hits": "Ingen treff.",
-        "ask_about": "Spør assistenten om dette", "explain_q": "Forklar {code}",
-        "quiz_intro": "Test deg selv: {n} spørsmål om bærekraftsmålene, U4SSC og Bærekraftssenteret.",
-        "new_quiz": "Ny quiz", "check": "Sjekk svarene", "score": "Du fikk {right} av {total} riktige.",
-        "right": "Riktig", "wrong": "Feil – riktig svar: {answer}", "source": "Kilde",
-        "refs_intro": "Kildene som er brukt i samtalen, klare til å lime inn:", "no_refs": "Ingen kilder ennå: still et spørsmål først.",
-        "download_md": "Last ned samtalen (Markdown)", "download_refs": "Last ned referansene",
-        "password": "Passord", "wrong_password": "Feil passord.", "upload": "Last opp dokumenter (PDF, Markdown, tekst, HTML)",
-        "stored": "Lagret: {name}", "already_stored": "Finnes fra før (samme innhold): {name}", "refused_upload": "Avvist: {name}: {reason}", "run_ingest": "Oppdater indeksen",
-        "ingest_done": "Ferdig: {added} nye, {updated} endret, {unchanged} uendret, {removed} fjernet, {skipped} hoppet over.",
-        "skipped": "Hoppet over", "last_summary": "Siste indeksering", "locked": "Indeksen er opptatt: {reason}",
-    },
-    "en": {
-        "title": "Bærekraftsassistenten", "tagline": "Ask about the UN Sustainable Development Goals, the U4SSC indicators and Trondheim's sustainability centre.",
-        "language": "Language", "audience": "Who are you?", "citizen": "Citizen", "employee": "Employee", "student": "Student",
-        "new_chat": "New conversation", "tab_chat": "Chat", "tab_explorer": "Indicators", "tab_quiz": "Quiz",
-        "tab_refs": "Sources and export", "tab_admin": "Admin", "ask": "Ask a question ...",
-        "sources": "Sources", "page": "page", "as_of": "as of", "open_source": "Open the source", "quote": "Passage",
-        "answered_by": "Answered by", "refused": "not found in the documents", "feedback_prompt": "Was this answer useful?",
-        "comment": "Comment (optional)", "send_feedback": "Send feedback", "thanks": "Thank you for your feedback!",
-        "error": "Something went wrong and no answer could be made. Try again, or contact the centre.",
-        "status": "Status", "backend": "Language model", "embedder": "Embedder", "documents": "Documents",
-        "chunks": "Chunks", "last_ingest": "Last indexed", "extractive_only": (
-            "No language model is available, so answers are quotes from the documents. Start Ollama with the model "
-            "{ollama}, or run `make run` to prepare the local model."),
-        "empty_index": "The index is empty. Run `python -m ingest`.",
-        "sdg": "UN Sustainable Development Goals", "u4ssc": "U4SSC indicators", "goal": "Goal", "target": "Target",
-        "indicator": "Indicator", "dimension": "Dimension", "sub_dimension": "Sub-dimension", "category": "Category",
-        "kpi": "Indicator (KPI)", "search_catalog": "Search by code or words", "no_hits": "No matches.",
-        "ask_about": "Ask the assistant about this", "explain_q": "Explain {code}",
-        "quiz_intro": "Test yourself: {n} questions on the SDGs, U4SSC and the sustainability centre.",
-        "new_quiz": "New quiz", "check": "Check answers", "score": "You got {right} of {total} right.",
-        "right": "Right", "wrong": "Wrong – the right answer: {answer}", "source": "Source",
-        "refs_intro": "The sources used in this conversation, ready to paste:", "no_refs": "No sources yet: ask a question first.",
-        "download_md": "Download the conversation (Markdown)", "download_refs": "Download the references",
-        "password": "Password", "wrong_password": "Wrong password.", "upload": "Upload documents (PDF, Markdown, text, HTML)",
-        "stored": "Stored: {name}", "already_stored": "Already there (same content): {name}", "refused_upload": "Refused: {name}: {reason}", "run_ingest": "Update the index",
-        "ingest_done": "Done: {added} added, {updated} updated, {unchanged} unchanged, {removed} removed, {skipped} skipped.",
-        "skipped": "Skipped", "last_summary": "Last indexing", "locked": "The index is busy: {reason}",
-    },
-}
+from assistant.texts import Section
+
+T = Section("ui")

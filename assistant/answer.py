@@ -146,8 +146,8 @@ class Answerer:
         old_codes = find_codes(previous.standalone, self.catalog) if previous.codes is None else previous.codes
         if new_codes and old_codes and len(question.split()) <= 6:
             pattern = rf"(?<![\w.]){re.escape(old_codes[0])}(?![\w.]*\d)"
-            swapped, n = re.subn(pattern, new_codes[0], previous.standalone, count=1, flags=re.IGNORECASE)
-            if n:
+            swapped, count = re.subn(pattern, new_codes[0], previous.standalone, count=1, flags=re.IGNORECASE)
+            if count:
                 return swapped
         if not FOLLOW_UP.search(question) and len(question.split()) > 6:
             return question
@@ -192,8 +192,8 @@ class Answerer:
         else:
             sources = list(results)
         sources = sources[: self.settings.answer_sources]
-        for n, source in enumerate(sources, start=1):
-            source.rank = n
+        for rank, source in enumerate(sources, start=1):
+            source.rank = rank
         return sources
 
     def evidence(self, question: str, results: list[Result]) -> Evidence:
@@ -205,9 +205,9 @@ class Answerer:
 
     def strong(self, question: str, results: list[Result]) -> bool:
         """Is the evidence good enough to answer? (thresholds in settings, calibrated in BENCHMARKS.md)"""
-        s = self.settings
+        settings = self.settings
         return bool(results) and self.evidence(question, results).strong(
-            s.answer_above, s.refuse_below, s.min_coverage, s.min_known
+            settings.answer_above, settings.refuse_below, settings.min_coverage, settings.min_known
         )
 
     def messages(self, answer: Answer) -> list[tuple[str, str]]:
@@ -215,23 +215,25 @@ class Answerer:
         reuse its cache; the user message holds only what changes."""
         language, question = answer.language, answer.standalone
         blocks = []
-        for n, s in enumerate(answer.sources, start=1):
-            m = s.metadata
+        for number, source in enumerate(answer.sources, start=1):
+            meta = source.metadata
             # the tag names the document and the innermost heading; the chunk's own heading line would repeat it
-            section = m.get("section", "").split(" > ")[-1]
-            where = f", page {m['page']}" if m.get("page") else (f", {section}" if section else "")
-            title = m.get("title", "")
+            section = meta.get("section", "").split(" > ")[-1]
+            where = f", page {meta['page']}" if meta.get("page") else (f", {section}" if section else "")
+            title = meta.get("title", "")
             if addresses_assistant(f"{title}{where}"):  # a planted instruction as a title or heading
-                title, where = Path(str(m.get("source", ""))).name, ""
+                title, where = Path(str(meta.get("source", ""))).name, ""
             text = (
-                s.text
-                if s.id.startswith("catalog:")
+                source.text
+                if source.id.startswith("catalog:")
                 else "\n".join(
-                    sentences.best(question, s.text, self.settings.context_sentences, m.get("language", "nb"))
+                    sentences.best(question, source.text, self.settings.context_sentences, meta.get("language", "nb"))
                 )
             )
             text = re.sub(r"</?\s*source", "‹source", text, flags=re.IGNORECASE)  # a document cannot close its tag
-            blocks.append(f'<source n="{n}" title="{title}{where}" as_of="{m.get("as_of", "")}">\n{text}\n</source>')
+            blocks.append(
+                f'<source n="{number}" title="{title}{where}" as_of="{meta.get("as_of", "")}">\n{text}\n</source>'
+            )
         hint = self.prompts.get("explain", language, code=answer.code) if answer.code else ""
         user = re.sub(
             r"\n{3,}",
@@ -258,7 +260,7 @@ class Answerer:
         )
         chain = [b for b in self.chain if backend is None or b.kind == backend] or self.chain[-1:]
         parts: list[str] = []
-        for n, candidate in enumerate(chain):
+        for index, candidate in enumerate(chain):
             if not candidate.available()[0]:
                 continue
             written: list[str] = []
@@ -269,7 +271,7 @@ class Answerer:
             except LLMError as exc:
                 reason = TEXT[lang]["reasons"][exc.kind].format(seconds=f"{exc.seconds:.0f}")
                 if not written:  # nothing shown yet: the next backend answers, and the reader is told why
-                    following = next((b for b in chain[n + 1 :] if b.available()[0]), chain[-1])
+                    following = next((b for b in chain[index + 1 :] if b.available()[0]), chain[-1])
                     instead = (
                         TEXT[lang]["instead_extractive"]
                         if following.kind == "extractive"

@@ -12,8 +12,8 @@ WORDS = Section("card")  # labels, from prompts/text.*.yaml
 
 
 def heading(item: Item, lang: str) -> str:
-    w = WORDS[lang]
-    return f"{w[item.kind]} {item.code}: {item.label(lang)}"
+    words = WORDS[lang]
+    return f"{words[item.kind]} {item.code}: {item.label(lang)}"
 
 
 def definition(item: Item, lang: str) -> str:
@@ -34,27 +34,29 @@ def sections(catalog: Catalog, item: Item, lang: str) -> list[tuple[str, str]]:
     Goals have three sections (about, municipal, targets and KPIs) to stay within the embedder's window;
     every other item is one section. Official English titles are always included so English terms match too.
     """
-    w = WORDS[lang]
+    words = WORDS[lang]
     head = heading(item, lang)
     when = format_date(item.as_of, lang)
-    src = f"{w['source']}: {item.source_title or item.source} ({item.source}), {w['as_of']} {when}"
-    official = [f"{w['official']}: {item.title['en']}"] if lang == "nb" else []
+    src = f"{words['source']}: {item.source_title or item.source} ({item.source}), {words['as_of']} {when}"
+    official = [f"{words['official']}: {item.title['en']}"] if lang == "nb" else []
     if item.kind == "goal":
         kpis = [catalog.items[c] for c in item.related if c in catalog.items]
         targets = "; ".join(f"{c} {_short(catalog.items[c].title[lang])}" for c in item.children if c in catalog.items)
         return [
             (
                 "about",
-                "\n".join([head, f"{item.title[lang]}.", *official, f"{w['about']}: {item.text['about'][lang]}", src]),
+                "\n".join(
+                    [head, f"{item.title[lang]}.", *official, f"{words['about']}: {item.text['about'][lang]}", src]
+                ),
             ),
-            ("municipal", "\n".join([head, f"{w['municipal']}: {item.text['municipal'][lang]}", src])),
+            ("municipal", "\n".join([head, f"{words['municipal']}: {item.text['municipal'][lang]}", src])),
             (
                 "targets",
                 "\n".join(
                     [
                         head,
-                        f"{w['targets']}: {targets}",
-                        f"{w['kpis']}: " + ("; ".join(f"{k.code} {k.title[lang]}" for k in kpis) or w["none"]),
+                        f"{words['targets']}: {targets}",
+                        f"{words['kpis']}: " + ("; ".join(f"{k.code} {k.title[lang]}" for k in kpis) or words["none"]),
                     ]
                 ),
             ),
@@ -62,10 +64,10 @@ def sections(catalog: Catalog, item: Item, lang: str) -> list[tuple[str, str]]:
     lines = [head]
     if item.kind == "target":
         lines += [
-            f"{w['place']}: {_goal_line(catalog, item.code, lang)}",
+            f"{words['place']}: {_goal_line(catalog, item.code, lang)}",
             item.title[lang],
             *official,
-            f"{w['indicators']}: "
+            f"{words['indicators']}: "
             + "; ".join(f"{c} {catalog.items[c].title[lang]}" for c in item.children if c in catalog.items),
         ]
     elif item.kind == "indicator":
@@ -74,11 +76,11 @@ def sections(catalog: Catalog, item: Item, lang: str) -> list[tuple[str, str]]:
             target = catalog.items.get(parent)
             if target:
                 lines.append(
-                    f"{w['place']}: {_goal_line(catalog, parent, lang)} -> {w['target']} {parent}: "
+                    f"{words['place']}: {_goal_line(catalog, parent, lang)} -> {words['target']} {parent}: "
                     f"{_short(target.title[lang], 30)}"
                 )
         if item.attrs.get("unsd_code"):
-            lines.append(f"{w['unsd']}: {item.attrs['unsd_code']}")
+            lines.append(f"{words['unsd']}: {item.attrs['unsd_code']}")
     else:
         lines += _kpi_lines(catalog, item, lang)
     return [(item.kind, "\n".join([*lines, src]))]
@@ -92,45 +94,46 @@ def render(catalog: Catalog, item: Item, lang: str) -> str:
 
 
 def _kpi_lines(catalog: Catalog, item: Item, lang: str) -> list[str]:
-    w, a = WORDS[lang], item.attrs
+    words, attrs = WORDS[lang], item.attrs
     nb = lang == "nb"
     if nb:
-        lines = [f"{w['english_name']}: {item.title['en']}"]
+        lines = [f"{words['english_name']}: {item.title['en']}"]
         place = (
-            f"{DIMENSIONS_NB[a['dimension']]} ({a['dimension']}) -> {SUB_DIMENSIONS_NB[a['sub_dimension']]} "
-            f"({a['sub_dimension']}) -> {CATEGORIES_NB[a['category']]} ({a['category']})"
+            f"{DIMENSIONS_NB[attrs['dimension']]} ({attrs['dimension']}) -> "
+            f"{SUB_DIMENSIONS_NB[attrs['sub_dimension']]} ({attrs['sub_dimension']}) -> "
+            f"{CATEGORIES_NB[attrs['category']]} ({attrs['category']})"
         )
     else:
         lines = []
-        place = f"{a['dimension']} -> {a['sub_dimension']} -> {a['category']}"
-    lines.append(f"{w['place']} ({w['dimension']} -> {w['sub_dimension']} -> {w['category']}): {place}")
-    kind = f", {w['type']}: {a['type']}" if a.get("type") else ""
-    lines.append(f"{w['level']}: {LEVELS[a['level']][lang]}{kind}")
-    lines.append(f"{w['definition']}: {item.text['definition'][lang]}")
-    if a.get("numerator") or a.get("denominator"):
+        place = f"{attrs['dimension']} -> {attrs['sub_dimension']} -> {attrs['category']}"
+    lines.append(f"{words['place']} ({words['dimension']} -> {words['sub_dimension']} -> {words['category']}): {place}")
+    kind = f", {words['type']}: {attrs['type']}" if attrs.get("type") else ""
+    lines.append(f"{words['level']}: {LEVELS[attrs['level']][lang]}{kind}")
+    lines.append(f"{words['definition']}: {item.text['definition'][lang]}")
+    if attrs.get("numerator") or attrs.get("denominator"):
         parts = [
-            f"{w['numerator']}: {a['numerator']}" if a.get("numerator") else "",
-            f"{w['denominator']}: {a['denominator']}" if a.get("denominator") else "",
-            f"{w['unit']}: {a['unit']}" if a.get("unit") else "",
+            f"{words['numerator']}: {attrs['numerator']}" if attrs.get("numerator") else "",
+            f"{words['denominator']}: {attrs['denominator']}" if attrs.get("denominator") else "",
+            f"{words['unit']}: {attrs['unit']}" if attrs.get("unit") else "",
         ]
-        lines.append(f"{w['method']}: " + "; ".join(p for p in parts if p))
-        if nb and a.get("method_nb"):
-            lines.append(a["method_nb"])
-    elif a.get("unit"):
-        lines.append(f"{w['unit']}: {a['unit']}")
+        lines.append(f"{words['method']}: " + "; ".join(p for p in parts if p))
+        if nb and attrs.get("method_nb"):
+            lines.append(attrs["method_nb"])
+    elif attrs.get("unit"):
+        lines.append(f"{words['unit']}: {attrs['unit']}")
     sdgs = [catalog.items[c] for c in item.related if c in catalog.items]
     if sdgs:
-        lines.append(f"{w['sdgs']}: " + "; ".join(f"{s.code} {s.label(lang)}" for s in sdgs))
-    if a.get("values"):
+        lines.append(f"{words['sdgs']}: " + "; ".join(f"{s.code} {s.label(lang)}" for s in sdgs))
+    if attrs.get("values"):
         lines.append(
-            f"{w['values']}: "
+            f"{words['values']}: "
             + "; ".join(
-                f"{v['city']} ({format_date(v['as_of'], lang)}): {v['value']} [{w['source']}: {v['source']}]"
-                for v in a["values"]
+                f"{v['city']} ({format_date(v['as_of'], lang)}): {v['value']} [{words['source']}: {v['source']}]"
+                for v in attrs["values"]
             )
         )
-    if a.get("note"):
-        lines.append(f"{w['note']}: {a['note']}")
+    if attrs.get("note"):
+        lines.append(f"{words['note']}: {attrs['note']}")
     return lines
 
 

@@ -116,15 +116,15 @@ class Item:
 
 def format_date(value: str, lang: str) -> str:
     """'2020-09' -> 'september 2020' / 'September 2020'; other forms unchanged."""
-    m = re.fullmatch(r"(\d{4})-(\d{2})(?:-(\d{2}))?", str(value))
-    if not m:
+    match = re.fullmatch(r"(\d{4})-(\d{2})(?:-(\d{2}))?", str(value))
+    if not match:
         return str(value)
     months = MONTHS_NB if lang == "nb" else MONTHS_EN
-    month = months[int(m.group(2)) - 1]
-    if m.group(3):
-        day = int(m.group(3))
-        return f"{day}. {month} {m.group(1)}" if lang == "nb" else f"{day} {month} {m.group(1)}"
-    return f"{month} {m.group(1)}"
+    month = months[int(match.group(2)) - 1]
+    if match.group(3):
+        day = int(match.group(3))
+        return f"{day}. {month} {match.group(1)}" if lang == "nb" else f"{day} {month} {match.group(1)}"
+    return f"{month} {match.group(1)}"
 
 
 def _text(value, where: str, required: bool = True) -> str:
@@ -163,15 +163,15 @@ def parse_catalog(data: dict, path: str) -> list[Item]:
 
 
 def _parse_sdg(data: dict, common: dict) -> list[Item]:
-    g = data.get("goal")
-    if not isinstance(g, dict):
+    goal_data = data.get("goal")
+    if not isinstance(goal_data, dict):
         raise CatalogError("goal: missing (a mapping with code, titles and texts)")
     goal = Item(
-        code=_code(g.get("code"), GOAL_RE, "goal.code"),
+        code=_code(goal_data.get("code"), GOAL_RE, "goal.code"),
         kind="goal",
-        title=_bilingual(g, "title", "goal"),
-        short=_bilingual(g, "short", "goal"),
-        text={"about": _bilingual(g, "about", "goal"), "municipal": _bilingual(g, "municipal", "goal")},
+        title=_bilingual(goal_data, "title", "goal"),
+        short=_bilingual(goal_data, "short", "goal"),
+        text={"about": _bilingual(goal_data, "about", "goal"), "municipal": _bilingual(goal_data, "municipal", "goal")},
         **common,
     )
     items = [goal]
@@ -179,17 +179,21 @@ def _parse_sdg(data: dict, common: dict) -> list[Item]:
     if not isinstance(targets, list) or not targets:
         raise CatalogError("targets: missing or empty")
     indicators: dict[str, Item] = {}
-    for ti, t in enumerate(targets):
+    for ti, target_data in enumerate(targets):
         where = f"targets[{ti}]"
-        code = _code(t.get("code") if isinstance(t, dict) else None, TARGET_RE, f"{where}.code")
+        code = _code(target_data.get("code") if isinstance(target_data, dict) else None, TARGET_RE, f"{where}.code")
         if not code.startswith(goal.code + "."):
             raise CatalogError(f"{where}.code {code!r} does not belong to goal {goal.code}")
-        target = Item(code=code, kind="target", title=_bilingual(t, "title", where), parents=[goal.code], **common)
+        target = Item(
+            code=code, kind="target", title=_bilingual(target_data, "title", where), parents=[goal.code], **common
+        )
         goal.children.append(code)
         items.append(target)
-        for ii, i in enumerate(t.get("indicators") or []):
+        for ii, indicator_data in enumerate(target_data.get("indicators") or []):
             iwhere = f"{where}.indicators[{ii}]"
-            icode = _code(i.get("code") if isinstance(i, dict) else None, INDICATOR_RE, f"{iwhere}.code")
+            icode = _code(
+                indicator_data.get("code") if isinstance(indicator_data, dict) else None, INDICATOR_RE, f"{iwhere}.code"
+            )
             target.children.append(icode)
             if icode in indicators:  # listed under several targets
                 indicators[icode].parents.append(code)
@@ -197,9 +201,9 @@ def _parse_sdg(data: dict, common: dict) -> list[Item]:
             ind = Item(
                 code=icode,
                 kind="indicator",
-                title=_bilingual(i, "title", iwhere),
+                title=_bilingual(indicator_data, "title", iwhere),
                 parents=[code],
-                attrs={"unsd_code": _text(i.get("unsd_code"), f"{iwhere}.unsd_code", required=False)},
+                attrs={"unsd_code": _text(indicator_data.get("unsd_code"), f"{iwhere}.unsd_code", required=False)},
                 **common,
             )
             indicators[icode] = ind
@@ -212,34 +216,36 @@ def _parse_u4ssc(data: dict, common: dict) -> list[Item]:
     if not isinstance(kpis, list) or not kpis:
         raise CatalogError("kpis: missing or empty")
     items = []
-    for n, k in enumerate(kpis):
-        where = f"kpis[{n}]"
-        if not isinstance(k, dict):
+    for index, kpi in enumerate(kpis):
+        where = f"kpis[{index}]"
+        if not isinstance(kpi, dict):
             raise CatalogError(f"{where} must be a mapping")
-        code = _code(k.get("code"), KPI_RE, f"{where}.code")
-        dimension = _text(k.get("dimension"), f"{where}.dimension")
+        code = _code(kpi.get("code"), KPI_RE, f"{where}.code")
+        dimension = _text(kpi.get("dimension"), f"{where}.dimension")
         if dimension not in DIMENSIONS_NB:
             raise CatalogError(f"{where}.dimension {dimension!r} is not one of {sorted(DIMENSIONS_NB)}")
-        sub = _text(k.get("sub_dimension"), f"{where}.sub_dimension")
+        sub = _text(kpi.get("sub_dimension"), f"{where}.sub_dimension")
         if sub not in SUB_DIMENSIONS_NB:
             raise CatalogError(f"{where}.sub_dimension {sub!r} is not one of {sorted(SUB_DIMENSIONS_NB)}")
-        category = _text(k.get("category"), f"{where}.category")
+        category = _text(kpi.get("category"), f"{where}.category")
         if category not in CATEGORIES_NB:
             raise CatalogError(f"{where}.category {category!r} is not one of the 22 categories")
-        level = _text(k.get("level"), f"{where}.level")
+        level = _text(kpi.get("level"), f"{where}.level")
         if level not in LEVELS:
             raise CatalogError(f"{where}.level must be core or advanced, not {level!r}")
-        kind = _text(k.get("type"), f"{where}.type", required=False)
+        kind = _text(kpi.get("type"), f"{where}.type", required=False)
         if kind and kind not in KPI_TYPES:
             raise CatalogError(f"{where}.type must be one of {sorted(KPI_TYPES)}, not {kind!r}")
-        related = [str(s) for s in k.get("related_sdgs") or []]
-        for s in related:
-            if not (GOAL_RE.match(s) or TARGET_RE.match(s) or INDICATOR_RE.match(s)):
-                raise CatalogError(f"{where}.related_sdgs has {s!r}, which is not an SDG code")
+        related = [str(s) for s in kpi.get("related_sdgs") or []]
+        for sdg_code in related:
+            if not (GOAL_RE.match(sdg_code) or TARGET_RE.match(sdg_code) or INDICATOR_RE.match(sdg_code)):
+                raise CatalogError(f"{where}.related_sdgs has {sdg_code!r}, which is not an SDG code")
         values = []
-        for vi, v in enumerate(k.get("values") or []):
+        for vi, value in enumerate(kpi.get("values") or []):
             vwhere = f"{where}.values[{vi}]"
-            values.append({f: _text((v or {}).get(f), f"{vwhere}.{f}") for f in ("city", "value", "as_of", "source")})
+            values.append(
+                {f: _text((value or {}).get(f), f"{vwhere}.{f}") for f in ("city", "value", "as_of", "source")}
+            )
         attrs = {
             "dimension": dimension,
             "sub_dimension": sub,
@@ -247,9 +253,9 @@ def _parse_u4ssc(data: dict, common: dict) -> list[Item]:
             "level": level,
             "type": kind,
             "values": values,
-            "note": _text(k.get("note"), f"{where}.note", required=False),
+            "note": _text(kpi.get("note"), f"{where}.note", required=False),
             **{
-                f: _text(k.get(f), f"{where}.{f}", required=False)
+                f: _text(kpi.get(f), f"{where}.{f}", required=False)
                 for f in ("numerator", "denominator", "unit", "method_nb")
             },
         }
@@ -257,8 +263,8 @@ def _parse_u4ssc(data: dict, common: dict) -> list[Item]:
             Item(
                 code=code,
                 kind="kpi",
-                title=_bilingual(k, "name", where),
-                text={"definition": _bilingual(k, "definition", where)},
+                title=_bilingual(kpi, "name", where),
+                text={"definition": _bilingual(kpi, "definition", where)},
                 parents=[category],
                 related=related,
                 attrs=attrs,
@@ -331,8 +337,8 @@ class Catalog:
         if item is None:
             return []
         if item.kind == "kpi":
-            a = item.attrs
-            return [a["dimension"], a["sub_dimension"], a["category"], item.code]
+            attrs = item.attrs
+            return [attrs["dimension"], attrs["sub_dimension"], attrs["category"], item.code]
         chain = [item.code]
         while item.parents and item.parents[0] in self.items:
             item = self.items[item.parents[0]]
@@ -352,11 +358,11 @@ class Catalog:
     def tree(self) -> dict[str, dict[str, dict[str, list[str]]]]:
         """U4SSC: dimension -> sub-dimension -> category -> KPI codes."""
         out: dict = {}
-        for k in self.kpis():
-            a = k.attrs
-            out.setdefault(a["dimension"], {}).setdefault(a["sub_dimension"], {}).setdefault(a["category"], []).append(
-                k.code
-            )
+        for kpi in self.kpis():
+            attrs = kpi.attrs
+            out.setdefault(attrs["dimension"], {}).setdefault(attrs["sub_dimension"], {}).setdefault(
+                attrs["category"], []
+            ).append(kpi.code)
         return out
 
     def search(self, words: str, limit: int = 50) -> list[Item]:
@@ -387,24 +393,24 @@ _GOAL_LOOSE = re.compile(
 def normalize_code(text: str) -> str:
     """'ec:ict:ict:1c' -> 'EC: ICT: ICT: 1C'; 'SDG 11' / 'mål 11' -> '11'; others stripped."""
     text = text.strip()
-    m = _KPI_LOOSE.fullmatch(text)
-    if m:
-        return f"{m.group(1).upper()}: {m.group(2).upper()}: {m.group(3).upper()}: {m.group(4).upper()}"
-    m = _GOAL_LOOSE.fullmatch(text)
-    if m:
-        return str(int(m.group(1)))
+    match = _KPI_LOOSE.fullmatch(text)
+    if match:
+        return f"{match.group(1).upper()}: {match.group(2).upper()}: {match.group(3).upper()}: {match.group(4).upper()}"
+    match = _GOAL_LOOSE.fullmatch(text)
+    if match:
+        return str(int(match.group(1)))
     return text.lower() if re.fullmatch(r"\d{1,2}\.[A-Za-z0-9.]+", text) else text
 
 
 def find_codes(text: str, catalog: Catalog) -> list[str]:
     """Codes named in free text that exist in the catalogue, in order of appearance, most specific first."""
     found: list[tuple[int, str]] = []
-    for m in _KPI_LOOSE.finditer(text):
-        found.append((m.start(), normalize_code(m.group(0))))
-    for m in _SDG_LOOSE.finditer(text):
-        found.append((m.start(), m.group(0).lower()))
-    for m in _GOAL_LOOSE.finditer(text):
-        found.append((m.start(), str(int(m.group(1)))))
+    for match in _KPI_LOOSE.finditer(text):
+        found.append((match.start(), normalize_code(match.group(0))))
+    for match in _SDG_LOOSE.finditer(text):
+        found.append((match.start(), match.group(0).lower()))
+    for match in _GOAL_LOOSE.finditer(text):
+        found.append((match.start(), str(int(match.group(1)))))
     out: list[str] = []
     for _, code in sorted(found):
         if code in catalog and code not in out:

@@ -51,28 +51,31 @@ def cited(text: str, sources: list) -> list[Citation]:
     """The sources the answer cites, in citation-number order; all sources when it cites none."""
     numbers = sorted({int(n) for n in CITATION.findall(text) if 1 <= int(n) <= len(sources)})
     out = []
-    for n in numbers or range(1, len(sources) + 1):
-        m = sources[n - 1].metadata
+    for number in numbers or range(1, len(sources) + 1):
+        meta = sources[number - 1].metadata
         out.append(
             Citation(
-                n=n,
-                title=m.get("title", ""),
-                source=m.get("source", ""),
-                page=m.get("page"),
-                section=m.get("section", ""),
-                as_of=str(m.get("as_of", "")),
-                text=sources[n - 1].text,
+                n=number,
+                title=meta.get("title", ""),
+                source=meta.get("source", ""),
+                page=meta.get("page"),
+                section=meta.get("section", ""),
+                as_of=str(meta.get("as_of", "")),
+                text=sources[number - 1].text,
             )
         )
     return out
 
 
-def reference(c: Citation, lang: str, accessed: str | None = None) -> str:
+def reference(citation: Citation, lang: str, accessed: str | None = None) -> str:
     """One reference: title, page, as-of date, address and the date it was read."""
-    t = TEXT[lang]
-    page = f", {t['page']} {c.page}" if c.page else ""
-    as_of = f" ({c.as_of})" if c.as_of else ""
-    return f"{c.title}{page}{as_of}. {c.source} ({t['accessed']} {accessed or date.today().isoformat()})"
+    labels = TEXT[lang]
+    page = f", {labels['page']} {citation.page}" if citation.page else ""
+    as_of = f" ({citation.as_of})" if citation.as_of else ""
+    return (
+        f"{citation.title}{page}{as_of}. {citation.source} "
+        f"({labels['accessed']} {accessed or date.today().isoformat()})"
+    )
 
 
 def reference_list(citations: list[Citation], lang: str, accessed: str | None = None) -> str:

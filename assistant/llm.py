@@ -285,17 +285,19 @@ class LlamaCppBackend(Backend):
         ok, why = self.available()
         if not ok:
             raise LLMError(why)
-        s = self.settings
-        release = self.gate.acquire(self.name, s.llm_queue_timeout)
+        settings = self.settings
+        release = self.gate.acquire(self.name, settings.llm_queue_timeout)
         try:
-            llm = _load_llama(str(model_file(self.model, s.models_dir)), s.llm_context, s.llm_threads)
+            llm = _load_llama(
+                str(model_file(self.model, settings.models_dir)), settings.llm_context, settings.llm_threads
+            )
             chunks = llm.create_chat_completion(
                 messages=[{"role": r, "content": c} for r, c in prompt.messages],
                 stream=True,
-                max_tokens=s.max_tokens,
-                temperature=s.temperature,
-                repeat_penalty=s.repeat_penalty,
-                seed=s.seed,
+                max_tokens=settings.max_tokens,
+                temperature=settings.temperature,
+                repeat_penalty=settings.repeat_penalty,
+                seed=settings.seed,
             )
         except ModelUnavailable as exc:
             release()
@@ -305,7 +307,7 @@ class LlamaCppBackend(Backend):
             raise LLMError(f"{self.name} failed: {_reason(exc)}") from exc
         texts = (chunk["choices"][0]["delta"].get("content") or "" for chunk in chunks)
         try:
-            yield from pull(texts, self.name, s.llm_first_token_timeout, s.llm_timeout, release)
+            yield from pull(texts, self.name, settings.llm_first_token_timeout, settings.llm_timeout, release)
         except LLMError:
             raise
         except Exception as exc:

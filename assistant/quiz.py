@@ -38,35 +38,38 @@ def parse_quiz(data: dict, path: str) -> list[dict]:
     if not isinstance(items, list) or not items:
         raise CatalogError("questions: missing or empty")
     seen = set()
-    for n, q in enumerate(items):
-        where = f"questions[{n}]"
-        if not isinstance(q, dict) or not q.get("id"):
+    for index, item in enumerate(items):
+        where = f"questions[{index}]"
+        if not isinstance(item, dict) or not item.get("id"):
             raise CatalogError(f"{where}.id is missing")
-        if q["id"] in seen:
-            raise CatalogError(f"{where}.id {q['id']!r} is used twice")
-        seen.add(q["id"])
+        if item["id"] in seen:
+            raise CatalogError(f"{where}.id {item['id']!r} is used twice")
+        seen.add(item["id"])
         for lang in LANGS:
-            for f in FIELDS:
-                if not str(q.get(f"{f}_{lang}") or "").strip():
-                    raise CatalogError(f"{where}.{f}_{lang} is missing or empty")
-            wrong = q.get(f"wrong_{lang}")
-            if not isinstance(wrong, list) or len(wrong) < 2 or q[f"answer_{lang}"] in wrong:
+            for field_name in FIELDS:
+                if not str(item.get(f"{field_name}_{lang}") or "").strip():
+                    raise CatalogError(f"{where}.{field_name}_{lang} is missing or empty")
+            wrong = item.get(f"wrong_{lang}")
+            if not isinstance(wrong, list) or len(wrong) < 2 or item[f"answer_{lang}"] in wrong:
                 raise CatalogError(f"{where}.wrong_{lang} must list 2+ wrong answers, not the right one")
-        q.setdefault("source", data.get("source", path))
-        q.setdefault("as_of", data.get("as_of", ""))
+        item.setdefault("source", data.get("source", path))
+        item.setdefault("as_of", data.get("as_of", ""))
     return items
 
 
-def quiz_documents_text(q: dict, lang: str) -> str:
+def quiz_documents_text(item: dict, lang: str) -> str:
     """A quiz item as an indexable text (question, answer, explanation)."""
-    t = TEXT[lang]
-    return f"{t['question']}: {q[f'question_{lang}']}\n{t['answer']}: {q[f'answer_{lang}']}. {q[f'explanation_{lang}']}"
+    labels = TEXT[lang]
+    return (
+        f"{labels['question']}: {item[f'question_{lang}']}\n"
+        f"{labels['answer']}: {item[f'answer_{lang}']}. {item[f'explanation_{lang}']}"
+    )
 
 
 def load_quiz_files(dirs: Iterable[Path]) -> list[dict]:
     items: list[dict] = []
-    for d in dirs:
-        for path in sorted(Path(d).rglob("*.y*ml")) if Path(d).is_dir() else []:
+    for folder in dirs:
+        for path in sorted(Path(folder).rglob("*.y*ml")) if Path(folder).is_dir() else []:
             try:
                 data = yaml.safe_load(path.read_text(encoding="utf-8"))
                 if isinstance(data, dict) and data.get("catalog") == "quiz":
@@ -84,7 +87,7 @@ def _choices(rng: random.Random, right: str, pool: list[str], n: int = 4) -> tup
 
 
 def _catalog_questions(catalog: Catalog, lang: str, rng: random.Random) -> list[QuizQuestion]:
-    nb, t = lang == "nb", TEXT[lang]
+    nb, labels = lang == "nb", TEXT[lang]
     goals, kpis = catalog.goals(), sorted(catalog.kpis(), key=lambda k: k.code)
     targets = sorted(catalog.of_kind("target"), key=lambda t: t.code)
     out: list[QuizQuestion] = []
@@ -93,8 +96,8 @@ def _catalog_questions(catalog: Catalog, lang: str, rng: random.Random) -> list[
         out.append(
             QuizQuestion(
                 id=f"goal-{goal.code}",
-                question=t["goal_q"].format(name=goal.short[lang]),
-                options=[t["goal_option"].format(code=o) for o in options],
+                question=labels["goal_q"].format(name=goal.short[lang]),
+                options=[labels["goal_option"].format(code=o) for o in options],
                 answer=answer,
                 explanation=f"{goal.code}: {goal.title[lang]}",
                 source=goal.source,
@@ -108,10 +111,10 @@ def _catalog_questions(catalog: Catalog, lang: str, rng: random.Random) -> list[
         out.append(
             QuizQuestion(
                 id=f"indicator-{ind.code}",
-                question=t["indicator_q"].format(code=ind.code),
+                question=labels["indicator_q"].format(code=ind.code),
                 options=options,
                 answer=answer,
-                explanation=t["indicator_why"].format(goal=ind.code.split(".")[0], target=parent, code=ind.code)
+                explanation=labels["indicator_why"].format(goal=ind.code.split(".")[0], target=parent, code=ind.code)
                 + ind.title[lang],
                 source=ind.source,
                 as_of=ind.as_of,
@@ -126,23 +129,23 @@ def _catalog_questions(catalog: Catalog, lang: str, rng: random.Random) -> list[
         out.append(
             QuizQuestion(
                 id=f"kpi-dimension-{kpi.code}",
-                question=t["dimension_q"].format(name=name, code=kpi.code),
+                question=labels["dimension_q"].format(name=name, code=kpi.code),
                 options=options,
                 answer=answer,
-                explanation=t["dimension_why"].format(prefix=kpi.code[:2], dimension=shown[dim]),
+                explanation=labels["dimension_why"].format(prefix=kpi.code[:2], dimension=shown[dim]),
                 source=kpi.source,
                 as_of=kpi.as_of,
             )
         )
-        levels = [t["level_core"], t["level_advanced"]]
+        levels = [labels["level_core"], labels["level_advanced"]]
         right = levels[0] if kpi.attrs["level"] == "core" else levels[1]
         out.append(
             QuizQuestion(
                 id=f"kpi-level-{kpi.code}",
-                question=t["level_q"].format(name=name, code=kpi.code),
+                question=labels["level_q"].format(name=name, code=kpi.code),
                 options=levels,
                 answer=levels.index(right),
-                explanation=t["level_why"].format(last=kpi.code[-1]),
+                explanation=labels["level_why"].format(last=kpi.code[-1]),
                 source=kpi.source,
                 as_of=kpi.as_of,
             )
@@ -155,17 +158,17 @@ def build_quiz(catalog: Catalog, items: list[dict], lang: str, n: int = 10, seed
     the same quiz."""
     rng = random.Random(seed)
     centre = []
-    for q in items:
-        options, answer = _choices(rng, q[f"answer_{lang}"], [q[f"answer_{lang}"], *q[f"wrong_{lang}"]])
+    for item in items:
+        options, answer = _choices(rng, item[f"answer_{lang}"], [item[f"answer_{lang}"], *item[f"wrong_{lang}"]])
         centre.append(
             QuizQuestion(
-                id=q["id"],
-                question=q[f"question_{lang}"],
+                id=item["id"],
+                question=item[f"question_{lang}"],
                 options=options,
                 answer=answer,
-                explanation=q[f"explanation_{lang}"],
-                source=str(q["source"]),
-                as_of=format_date(str(q["as_of"]), lang),
+                explanation=item[f"explanation_{lang}"],
+                source=str(item["source"]),
+                as_of=format_date(str(item["as_of"]), lang),
             )
         )
     generated = _catalog_questions(catalog, lang, rng)

@@ -45,15 +45,15 @@ class Result:
 
     def as_json(self) -> dict[str, Any]:
         """The search contract: one object per result."""
-        m = self.metadata
+        meta = self.metadata
         return {
             "rank": self.rank,
             "text": self.text,
-            "title": m.get("title", ""),
-            "source": m.get("source", ""),
-            "page": m.get("page"),
-            "language": m.get("language"),
-            "doc_type": m.get("doc_type"),
+            "title": meta.get("title", ""),
+            "source": meta.get("source", ""),
+            "page": meta.get("page"),
+            "language": meta.get("language"),
+            "doc_type": meta.get("doc_type"),
             "codes": self.codes,
             "score": round(self.score, 4),
         }
@@ -73,8 +73,8 @@ def rrf(rankings: list[list[str]], weights: list[float]) -> list[str]:
     """Weighted reciprocal rank fusion."""
     scores: dict[str, float] = {}
     for ranking, weight in zip(rankings, weights):
-        for n, cid in enumerate(ranking):
-            scores[cid] = scores.get(cid, 0.0) + weight / (RRF_K + n + 1)
+        for position, cid in enumerate(ranking):
+            scores[cid] = scores.get(cid, 0.0) + weight / (RRF_K + position + 1)
     return sorted(scores, key=lambda c: -scores[c])
 
 
@@ -230,7 +230,7 @@ class Retriever:
         self,
         snap: Snapshot,
         query: str,
-        k: int,
+        limit: int,
         mode: SearchMode,
         language: str | None,
         doc_type: str | None,
@@ -240,7 +240,7 @@ class Retriever:
         if not scope.ids:
             return []
         qvec = self.embedder.query(query)
-        pool = max(k * 4, 20)
+        pool = max(limit * 4, 20)
         dense = [] if mode == "bm25" else self._dense(snap, qvec, pool, scope)
         cosine = {h.id: h.score for h in dense}
         dense_ids = [h.id for h in dense]
@@ -253,7 +253,7 @@ class Retriever:
             fused = rrf([dense_ids, lexical_ids], [1.0, self.bm25_weight])
             hits = self.code_hits(snap, codes, detect_language(query), scope.ids)
             ranked = list(dict.fromkeys(hits + fused))
-        chosen = self._dedupe(snap, ranked, k)
+        chosen = self._dedupe(snap, ranked, limit)
         missing = [c for c in chosen if c not in cosine]
         if missing:
             got = snap.store.collection.get(ids=missing, include=["embeddings"])
@@ -265,7 +265,7 @@ class Retriever:
         ]
 
     @staticmethod
-    def _dedupe(snap: Snapshot, ranked: list[str], k: int) -> list[str]:
+    def _dedupe(snap: Snapshot, ranked: list[str], limit: int) -> list[str]:
         """Drop chunks that repeat an earlier one almost word for word."""
         chosen: list[str] = []
         seen: list[set[str]] = []
@@ -277,6 +277,6 @@ class Retriever:
                 continue
             chosen.append(cid)
             seen.append(sh)
-            if len(chosen) == k:
+            if len(chosen) == limit:
                 break
         return chosen

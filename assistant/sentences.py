@@ -65,8 +65,8 @@ def _splitter(language: str) -> SentenceSplitter:
     prefixes = shipped.read_text(encoding="utf-8") + "\n" + "\n".join(EXTRA_ABBREVIATIONS[language]) + "\n"
     fd, path = tempfile.mkstemp(prefix=f"prefixes-{language}-", suffix=".txt")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(prefixes)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(prefixes)
         return SentenceSplitter(language=language, non_breaking_prefix_file=path)  # reads the file here
     finally:
         os.unlink(path)
@@ -93,19 +93,19 @@ def overlap(question_tokens: set[str], sentence: str) -> float:
     return len(question_tokens & set(tokens(sentence, ("nb", "en")))) / (1 + len(question_tokens))
 
 
-def best(question: str, text: str, n: int, language: str = "nb") -> list[str]:
-    """The n sentences that share most words with the question, in their original order; never an
+def best(question: str, text: str, count: int, language: str = "nb") -> list[str]:
+    """The `count` sentences that share most words with the question, in their original order; never an
     instruction planted in a document. A chosen sentence that introduces a list (ends with ":") brings the list's
     items along: they rarely repeat the question's words, but they are the answer."""
     wanted = set(tokens(question, ("nb", "en")))
     kept = [s for s in split(text, language) if not addresses_assistant(s)]
-    top = sorted(range(len(kept)), key=lambda i: (-overlap(wanted, kept[i]), i))[:n]
+    top = sorted(range(len(kept)), key=lambda i: (-overlap(wanted, kept[i]), i))[:count]
     chosen = set(top)
-    for i in (i for i in top if kept[i].endswith(":")):
-        j = i + 1
-        while j < len(kept) and j <= i + MAX_ITEMS and _ITEM.match(kept[j]):
-            chosen.add(j)
-            j += 1
+    for intro in (i for i in top if kept[i].endswith(":")):
+        item = intro + 1
+        while item < len(kept) and item <= intro + MAX_ITEMS and _ITEM.match(kept[item]):
+            chosen.add(item)
+            item += 1
     return [kept[i] for i in sorted(chosen)]
 
 
@@ -114,14 +114,21 @@ def quotes(question: str, sources: list[Any], language: str, limit: int = 3) -> 
     with the question first, then the reader's language, then the earlier source and place."""
     wanted = set(tokens(question, ("nb", "en")))
     scored = []
-    for n, source in enumerate(sources, start=1):
+    for number, source in enumerate(sources, start=1):
         lang = source.metadata.get("language", "nb")
         for pos, sentence in enumerate(split(source.text, lang)):
             if len(sentence) < MIN_QUOTE or addresses_assistant(sentence):
                 continue  # too short to say anything, or an instruction planted in a document
             share = overlap(wanted, sentence)
             if share:
-                scored.append((share + 0.15 * (lang == language) + 0.1 / (n + pos) + 0.05 * (n == 1), n, pos, sentence))
+                scored.append(
+                    (
+                        share + 0.15 * (lang == language) + 0.1 / (number + pos) + 0.05 * (number == 1),
+                        number,
+                        pos,
+                        sentence,
+                    )
+                )
     best_first = sorted(scored, key=lambda t: -t[0])[:limit]
     return [(n, sentence) for _, n, _, sentence in sorted(best_first, key=lambda t: (t[1], t[2]))]
 

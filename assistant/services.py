@@ -110,9 +110,9 @@ class Services:
     def backend_status(self) -> list[dict]:
         """Each backend of the chain: usable now, and why not."""
         out = []
-        for b in self.backends:
-            ok, why = b.available()
-            out.append({"name": b.name, "available": ok, "reason": why})
+        for backend in self.backends:
+            ok, why = backend.available()
+            out.append({"name": backend.name, "available": ok, "reason": why})
         return out
 
     def status(self) -> dict:

@@ -215,9 +215,12 @@ class Store:
                 values.extend(page[key])
         return out
 
-    def query(self, vector: np.ndarray, k: int, where: dict | None = None) -> list[Hit]:
-        """The k nearest chunks by id and cosine: callers hold the texts (fetching them costs more than searching)."""
+    def query(self, vector: np.ndarray, limit: int, where: dict | None = None) -> list[Hit]:
+        """The `limit` nearest chunks by id and cosine: callers hold the texts (fetching them costs more than
+        searching)."""
         if self.count() == 0:
             return []
-        res = self._collection.query(query_embeddings=[vector], n_results=k, where=where or None, include=["distances"])
+        res = self._collection.query(
+            query_embeddings=[vector], n_results=limit, where=where or None, include=["distances"]
+        )
         return [Hit(id=i, score=1.0 - float(dist)) for i, dist in zip(res["ids"][0], res["distances"][0])]

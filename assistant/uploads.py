@@ -66,15 +66,17 @@ def store(directory: Path, name: str, data: bytes, max_bytes: int) -> tuple[Path
     clean = check(name, data, max_bytes)
     directory.mkdir(parents=True, exist_ok=True)
     stem, suffix = Path(clean).stem, Path(clean).suffix
-    n = 1
+    number = 1
     while True:
-        candidate = clean if n == 1 else f"{stem[: MAX_NAME - len(suffix) - 1 - len(str(n))]}-{n}{suffix}"
+        candidate = (
+            clean if number == 1 else f"{stem[: MAX_NAME - len(suffix) - 1 - len(str(number))]}-{number}{suffix}"
+        )
         target = directory / candidate
         try:
-            with open(target, "xb") as f:  # exclusive: two uploads at once never overwrite each other
-                f.write(data)
+            with open(target, "xb") as handle:  # exclusive: two uploads at once never overwrite each other
+                handle.write(data)
             return target, True
         except FileExistsError:
             if target.read_bytes() == data:
                 return target, False
-        n += 1
+        number += 1

@@ -36,8 +36,8 @@ class Chunker:
             return [prefix + text]
         chunks: list[list[tuple[str, int]]] = [[]]
         size = 0
-        for piece, n in self._pieces(text, budget):
-            if chunks[-1] and size + n > budget:
+        for piece, piece_tokens in self._pieces(text, budget):
+            if chunks[-1] and size + piece_tokens > budget:
                 tail: list[tuple[str, int]] = []
                 tail_size = 0
                 for prev in reversed(chunks[-1]):  # carry the last sentences over as overlap
@@ -47,8 +47,8 @@ class Chunker:
                     tail_size += prev[1]
                 chunks.append(tail)
                 size = tail_size
-            chunks[-1].append((piece, n))
-            size += n
+            chunks[-1].append((piece, piece_tokens))
+            size += piece_tokens
         return [prefix + "\n".join(p for p, _ in chunk) for chunk in chunks if chunk]
 
     def _fits(self, text: str, budget: int) -> bool:
@@ -72,8 +72,8 @@ class Chunker:
                     continue
                 step = max(1, budget // 2)  # a word is at most ~2 tokens in these languages
                 words = [w[i : i + LONGEST_WORD] for w in sentence.split() for i in range(0, len(w), LONGEST_WORD)]
-                for i in range(0, len(words), step):
-                    run = " ".join(words[i : i + step])
+                for start in range(0, len(words), step):
+                    run = " ".join(words[start : start + step])
                     yield run, min(self.count_tokens(run), budget)
 
     @staticmethod

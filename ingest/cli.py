@@ -17,16 +17,17 @@ def _shown(path: str) -> str:
     return re.sub(r"[\x00-\x1f\x7f]", lambda m: repr(m.group())[1:-1], path)
 
 
-def _print_summary(s: Summary) -> None:
+def _print_summary(summary: Summary) -> None:
     print(
-        f"Indexed with {s.embedder} in {s.seconds:.1f} s: {len(s.added)} added, {len(s.updated)} updated, "
-        f"{len(s.unchanged)} unchanged, {len(s.removed)} removed, {len(s.skipped)} skipped."
+        f"Indexed with {summary.embedder} in {summary.seconds:.1f} s: {len(summary.added)} added, "
+        f"{len(summary.updated)} updated, {len(summary.unchanged)} unchanged, {len(summary.removed)} removed, "
+        f"{len(summary.skipped)} skipped."
     )
     print(
-        f"Chunks: {s.chunks_written} written, {s.chunks_removed} removed, {s.chunks_total} in the index "
-        f"({s.documents_total} files)."
+        f"Chunks: {summary.chunks_written} written, {summary.chunks_removed} removed, "
+        f"{summary.chunks_total} in the index ({summary.documents_total} files)."
     )
-    for item in s.skipped:
+    for item in summary.skipped:
         print(f"  skipped {_shown(item['path'])}: {item['reason']}")
 
 

@@ -82,16 +82,16 @@ def front_matter(text: str) -> tuple[dict | None, str]:
     """(front matter or None, body). Raises LoadError when the front matter is present but broken."""
     if not text.startswith("---"):
         return None, text
-    m = _FRONT.match(text)
-    if not m:
+    match = _FRONT.match(text)
+    if not match:
         raise LoadError("front matter: the opening '---' has no closing '---' line")
     try:
-        meta = yaml.safe_load(m.group(1)) or {}
+        meta = yaml.safe_load(match.group(1)) or {}
     except yaml.YAMLError as exc:
         raise LoadError(f"front matter is not valid YAML: {str(exc).splitlines()[0]}") from exc
     if not isinstance(meta, dict):
         raise LoadError("front matter must be key: value lines")
-    return meta, text[m.end() :]
+    return meta, text[match.end() :]
 
 
 def load_markdown(path: Path) -> list[Document]:
@@ -115,20 +115,20 @@ def load_markdown(path: Path) -> list[Document]:
             doc_type=str(meta.get("doc_type") or base["doc_type"]),
             codes=[str(c) for c in codes],
         )
-    elif h := _HEADING.search(body):
-        base["title"] = h.group(2)
+    elif heading := _HEADING.search(body):
+        base["title"] = heading.group(2)
     docs = []
     trail: list[tuple[int, str]] = []
     pos, section = 0, ""
-    for m in list(_HEADING.finditer(body)) + [None]:
-        chunk = body[pos : m.start() if m else len(body)].strip()
+    for match in list(_HEADING.finditer(body)) + [None]:
+        chunk = body[pos : match.start() if match else len(body)].strip()
         if chunk:
             docs.append(Document(page_content=chunk, metadata={**base, "section": section}))
-        if m:
-            level = len(m.group(1))
-            trail = [t for t in trail if t[0] < level] + [(level, m.group(2).strip())]
+        if match:
+            level = len(match.group(1))
+            trail = [t for t in trail if t[0] < level] + [(level, match.group(2).strip())]
             section = " > ".join(t[1] for t in trail if t[1] != base["title"])
-            pos = m.end()
+            pos = match.end()
     if not docs:
         raise LoadError("the document has no text")
     return docs
@@ -177,10 +177,10 @@ def _html_documents(path: Path, html: str) -> list[Document]:
 
 # --- PDF -------------------------------------------------------------------------------------------------------
 def _pdf_date(value) -> str | None:
-    m = re.match(r"D?:?(\d{4})(\d{2})?(\d{2})?", str(value or ""))
-    if not m:
+    match = re.match(r"D?:?(\d{4})(\d{2})?(\d{2})?", str(value or ""))
+    if not match:
         return None
-    return "-".join(g for g in m.groups() if g)
+    return "-".join(g for g in match.groups() if g)
 
 
 NEEDS_PASSWORD = "the PDF needs a password to open (only PDFs that open without one can be indexed)"

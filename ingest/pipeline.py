@@ -146,13 +146,13 @@ class Pipeline:
 
     @staticmethod
     def _digest(paths: list[Path]) -> str:
-        h = hashlib.sha256()
-        for p in sorted(paths):
+        digest = hashlib.sha256()
+        for path in sorted(paths):
             try:
-                h.update(p.read_bytes())
+                digest.update(path.read_bytes())
             except OSError:
                 continue
-        return h.hexdigest()
+        return digest.hexdigest()
 
     @staticmethod
     def _reconcile(store: Store, manifest: Manifest, summary: Summary) -> None:
@@ -212,11 +212,11 @@ class _FileRun:
     def _hashes(self, path: Path) -> tuple[str, str]:
         """(the bytes' sha256, the index hash: bytes, cross-referenced catalogues and chunk settings)."""
         raw = hashlib.sha256(path.read_bytes()).hexdigest()
-        h = hashlib.sha256(raw.encode())
+        digest = hashlib.sha256(raw.encode())
         if path.suffix in CATALOG_SUFFIXES:
-            h.update(self.catalog_digest.encode())  # cross-references: a KPI edit changes the goal documents
-        h.update(f"{self.settings.chunk_tokens}/{self.settings.chunk_overlap}".encode())
-        return raw, h.hexdigest()
+            digest.update(self.catalog_digest.encode())  # cross-references: a KPI edit changes the goal documents
+        digest.update(f"{self.settings.chunk_tokens}/{self.settings.chunk_overlap}".encode())
+        return raw, digest.hexdigest()
 
     def _twin(self, key: str, raw: str) -> str | None:
         """Another file, still there and indexed, with the same bytes: indexing this one would duplicate it."""

@@ -99,6 +99,42 @@ def test_every_text_exists_in_both_languages_with_the_same_placeholders():
         assert nb[key].strip() and en[key].strip(), key
 
 
+# Single-letter names kept on purpose: a public dataclass field and keyword parameters callers pass by name
+PUBLIC_SHORT_NAMES = {
+    ("assistant/citations.py", "n"),
+    ("assistant/evaluation.py", "k"),
+    ("assistant/quiz.py", "n"),
+    ("assistant/retrieval.py", "k"),
+    ("assistant/views/text.py", "T"),
+}
+
+
+def test_no_single_letter_names_outside_comprehensions():
+    found = set()
+    for package in PACKAGES:
+        for path in (ROOT / package).rglob("*.py"):
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            inside = {
+                id(sub)
+                for node in ast.walk(tree)
+                for sub in ast.walk(node)
+                if isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp, ast.Lambda))
+            }
+            for node in ast.walk(tree):
+                name = (
+                    node.id
+                    if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)
+                    else node.arg
+                    if isinstance(node, ast.arg)
+                    else node.name
+                    if isinstance(node, ast.ExceptHandler)
+                    else None
+                )
+                if name and len(name) == 1 and name != "_" and id(node) not in inside:
+                    found.add((path.relative_to(ROOT).as_posix(), name))
+    assert found <= PUBLIC_SHORT_NAMES, sorted(found - PUBLIC_SHORT_NAMES)
+
+
 def test_user_facing_text_lives_in_the_text_files():
     """No module keeps its own table of Norwegian phrases: a line of code with one is a string in the wrong place."""
     norwegian = re.compile(r'"[^"\n]*\b(og|ikke|svar|spørsmål|kilder|språkmodell|hoppet over)\b[^"\n]*"')

@@ -84,6 +84,7 @@ def server(subset_index, tmp_path):
     proc.wait(timeout=20)
 
 
+@pytest.mark.slow
 def test_ask_in_a_real_browser(server, tmp_path):
     from playwright.sync_api import expect, sync_playwright
 

@@ -10,54 +10,58 @@ from assistant.views.text import T
 
 
 def _summary(summary: dict, lang: str) -> None:
-    t = T[lang]
+    labels = T[lang]
     st.write(
-        t["ingest_done"].format(
+        labels["ingest_done"].format(
             **{k: len(summary.get(k) or []) for k in ("added", "updated", "unchanged", "removed", "skipped")}
         )
     )
     for item in summary.get("skipped") or []:
-        st.warning(f"{t['skipped']}: `{item['path']}`: {item['reason']}")
+        st.warning(f"{labels['skipped']}: `{item['path']}`: {item['reason']}")
 
 
 def render(svc: Services, lang: str, audience: str) -> None:
-    t = T[lang]
+    labels = T[lang]
     if not st.session_state.get("admin_ok"):
-        given = st.text_input(t["password"], type="password", key="admin-password")
+        given = st.text_input(labels["password"], type="password", key="admin-password")
         if given and given != st.session_state.get("admin-tried"):
             st.session_state["admin-tried"] = given  # each guess is checked (and paid for) once
             if svc.password_gate.check(given, who=f"session {id(st.session_state):x}"):
                 st.session_state["admin_ok"] = True
                 st.rerun()
         if given:
-            st.error(t["wrong_password"])
+            st.error(labels["wrong_password"])
         return
-    files = st.file_uploader(t["upload"], type=["pdf", "md", "txt", "html"], accept_multiple_files=True, key="admin-up")
+    files = st.file_uploader(
+        labels["upload"], type=["pdf", "md", "txt", "html"], accept_multiple_files=True, key="admin-up"
+    )
     limit = int(svc.settings.upload_max_mb * 1e6)
-    for f in files or []:
+    for upload in files or []:
         try:
-            path, new = store(svc.settings.uploads_dir, f.name, f.getvalue(), limit)
-            st.success(t["stored"].format(name=path.name) if new else t["already_stored"].format(name=path.name))
+            path, new = store(svc.settings.uploads_dir, upload.name, upload.getvalue(), limit)
+            st.success(
+                labels["stored"].format(name=path.name) if new else labels["already_stored"].format(name=path.name)
+            )
         except UploadError as exc:
-            st.error(t["refused_upload"].format(name=f.name, reason=exc))
-    if st.button(t["run_ingest"], key="admin-ingest"):
+            st.error(labels["refused_upload"].format(name=upload.name, reason=exc))
+    if st.button(labels["run_ingest"], key="admin-ingest"):
         bar = st.progress(0.0)
 
         def progress(items, **_):
             items = list(items)
-            for n, item in enumerate(items, start=1):
+            for done, item in enumerate(items, start=1):
                 yield item
-                bar.progress(n / max(len(items), 1))
+                bar.progress(done / max(len(items), 1))
 
         svc.settings.uploads_dir.mkdir(parents=True, exist_ok=True)
         try:
             summary = svc.reindex([*svc.settings.corpus_dirs, svc.settings.uploads_dir], progress=progress)
         except ReindexError as exc:
-            st.error(t["locked"].format(reason=exc))
+            st.error(labels["locked"].format(reason=exc))
             return
         _summary(summary.as_dict(), lang)
         return
     last = svc.status()["last_summary"]
     if last:
-        st.subheader(t["last_summary"])
+        st.subheader(labels["last_summary"])
         _summary(last, lang)

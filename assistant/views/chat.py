@@ -22,30 +22,34 @@ def history() -> list[Turn]:
 
 
 def show_sources(answer: Answer, lang: str) -> None:
-    t = T[lang]
+    labels = T[lang]
     if answer.refused or not answer.citations:
         return
-    with st.expander(f"{t['sources']} ({len(answer.citations)})"):
-        for c in answer.citations:
-            where = f", {t['page']} {c.page}" if c.page else (f" — {c.section}" if c.section else "")
-            st.markdown(f"**[{c.n}] {c.title}**{where} · {t['as_of']} {c.as_of}")
-            if c.source.startswith("http"):
-                st.markdown(f"[{t['open_source']}]({c.source})")
+    with st.expander(f"{labels['sources']} ({len(answer.citations)})"):
+        for citation in answer.citations:
+            where = (
+                f", {labels['page']} {citation.page}"
+                if citation.page
+                else (f" — {citation.section}" if citation.section else "")
+            )
+            st.markdown(f"**[{citation.n}] {citation.title}**{where} · {labels['as_of']} {citation.as_of}")
+            if citation.source.startswith("http"):
+                st.markdown(f"[{labels['open_source']}]({citation.source})")
             else:
-                st.caption(c.source)
-            st.text(c.text[:1200])
+                st.caption(citation.source)
+            st.text(citation.text[:1200])
 
 
 def show_feedback(svc: Services, answer: Answer, lang: str, key: str) -> None:
-    t = T[lang]
+    labels = T[lang]
     done = st.session_state.setdefault("feedback_done", set())
     if key in done:
-        st.caption(t["thanks"])
+        st.caption(labels["thanks"])
         return
     comment_col, up_col, down_col = st.columns([6, 1, 1], vertical_alignment="bottom")
-    comment = comment_col.text_input(t["comment"], key=f"comment-{key}", placeholder=t["feedback_prompt"])
+    comment = comment_col.text_input(labels["comment"], key=f"comment-{key}", placeholder=labels["feedback_prompt"])
     for col, rating, icon in ((up_col, 1, "👍"), (down_col, -1, "👎")):
-        if col.button(icon, key=f"rate-{rating}-{key}", help=t["feedback_prompt"]):
+        if col.button(icon, key=f"rate-{rating}-{key}", help=labels["feedback_prompt"]):
             svc.feedback.add(
                 rating=rating,
                 question=answer.question,
@@ -61,8 +65,8 @@ def show_feedback(svc: Services, answer: Answer, lang: str, key: str) -> None:
 
 
 def caption(answer: Answer, lang: str) -> str:
-    t = T[lang]
-    return f"{t['answered_by']}: {answer.backend}" + (f" ({t['refused']})" if answer.refused else "")
+    labels = T[lang]
+    return f"{labels['answered_by']}: {answer.backend}" + (f" ({labels['refused']})" if answer.refused else "")
 
 
 def show_answer(svc: Services, answer: Answer, lang: str, key: str) -> None:
@@ -89,11 +93,11 @@ def ask(svc: Services, question: str, lang: str, audience: str) -> Answer | None
 
 
 def render(svc: Services, lang: str, audience: str) -> None:
-    for n, answer in enumerate(answers()):
+    for index, answer in enumerate(answers()):
         with st.chat_message("user"):
             st.markdown(answer.question)
         with st.chat_message("assistant"):
-            show_answer(svc, answer, lang, key=str(n))
+            show_answer(svc, answer, lang, key=str(index))
     question = st.chat_input(T[lang]["ask"])
     if question:
         with st.chat_message("user"):

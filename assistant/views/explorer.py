@@ -18,47 +18,51 @@ def _pick(label: str, items: list[Item], lang: str, key: str) -> Item | None:
 
 
 def _sdg(svc: Services, lang: str) -> Item | None:
-    t, cat = T[lang], svc.catalog
-    goal = _pick(t["goal"], cat.goals(), lang, "x-goal")
+    labels, cat = T[lang], svc.catalog
+    goal = _pick(labels["goal"], cat.goals(), lang, "x-goal")
     if goal is None:
         return None
-    target = _pick(t["target"], [cat.items[c] for c in goal.children], lang, "x-target")
+    target = _pick(labels["target"], [cat.items[c] for c in goal.children], lang, "x-target")
     indicators = [cat.items[c] for c in target.children if c in cat.items] if target else []
-    choice = st.radio(t["indicator"], ["—"] + [i.code for i in indicators], horizontal=True, key="x-ind")
+    choice = st.radio(labels["indicator"], ["—"] + [i.code for i in indicators], horizontal=True, key="x-ind")
     return cat.items[choice] if choice != "—" else (target or goal)
 
 
 def _u4ssc(svc: Services, lang: str) -> Item | None:
-    t, cat = T[lang], svc.catalog
+    labels, cat = T[lang], svc.catalog
     nb = lang == "nb"
     tree = cat.tree()
-    dim = st.selectbox(t["dimension"], list(tree), key="x-dim", format_func=lambda d: DIMENSIONS_NB[d] if nb else d)
+    dim = st.selectbox(
+        labels["dimension"], list(tree), key="x-dim", format_func=lambda d: DIMENSIONS_NB[d] if nb else d
+    )
     sub = st.selectbox(
-        t["sub_dimension"], list(tree[dim]), key="x-sub", format_func=lambda d: SUB_DIMENSIONS_NB[d] if nb else d
+        labels["sub_dimension"], list(tree[dim]), key="x-sub", format_func=lambda d: SUB_DIMENSIONS_NB[d] if nb else d
     )
     category = st.selectbox(
-        t["category"], list(tree[dim][sub]), key="x-cat", format_func=lambda d: CATEGORIES_NB[d] if nb else d
+        labels["category"], list(tree[dim][sub]), key="x-cat", format_func=lambda d: CATEGORIES_NB[d] if nb else d
     )
-    return _pick(t["kpi"], [cat.items[c] for c in tree[dim][sub][category]], lang, "x-kpi")
+    return _pick(labels["kpi"], [cat.items[c] for c in tree[dim][sub][category]], lang, "x-kpi")
 
 
 def render(svc: Services, lang: str, audience: str) -> None:
-    t = T[lang]
-    query = st.text_input(t["search_catalog"], key="x-search", placeholder="11.6.2, EC: ICT: ICT: 1C, luftkvalitet ...")
+    labels = T[lang]
+    query = st.text_input(
+        labels["search_catalog"], key="x-search", placeholder="11.6.2, EC: ICT: ICT: 1C, luftkvalitet ..."
+    )
     if query.strip():
         hits = svc.catalog.search(query)
-        item = _pick(t["search_catalog"], hits, lang, "x-hit") if hits else None
+        item = _pick(labels["search_catalog"], hits, lang, "x-hit") if hits else None
         if not hits:
-            st.info(t["no_hits"])
+            st.info(labels["no_hits"])
     else:
         framework = st.radio(
-            " ", [t["sdg"], t["u4ssc"]], horizontal=True, key="x-framework", label_visibility="collapsed"
+            " ", [labels["sdg"], labels["u4ssc"]], horizontal=True, key="x-framework", label_visibility="collapsed"
         )
-        item = _sdg(svc, lang) if framework == t["sdg"] else _u4ssc(svc, lang)
+        item = _sdg(svc, lang) if framework == labels["sdg"] else _u4ssc(svc, lang)
     if item is None:
         return
     with st.container(border=True):
         st.markdown(card(svc.catalog, item, lang).replace("\n", "  \n"))
-    if st.button(t["ask_about"], key=f"x-ask-{item.code}"):
+    if st.button(labels["ask_about"], key=f"x-ask-{item.code}"):
         with st.container(border=True):
-            chat.ask(svc, t["explain_q"].format(code=item.code), lang, audience)
+            chat.ask(svc, labels["explain_q"].format(code=item.code), lang, audience)

@@ -11,15 +11,15 @@ from assistant.views.text import T
 
 
 def render(svc: Services, lang: str, audience: str) -> None:
-    t = T[lang]
+    labels = T[lang]
     answers = chat.answers()
     refs = references(answers, lang)
     if not refs:
-        st.info(t["no_refs"])
+        st.info(labels["no_refs"])
         return
-    st.write(t["refs_intro"])
+    st.write(labels["refs_intro"])
     st.code("\n".join(f"{n}. {r}" for n, r in enumerate(refs, start=1)), language=None)
-    st.download_button(t["download_refs"], "\n".join(refs) + "\n", file_name="referanser.txt", mime="text/plain")
+    st.download_button(labels["download_refs"], "\n".join(refs) + "\n", file_name="referanser.txt", mime="text/plain")
     st.download_button(
-        t["download_md"], conversation_markdown(answers, lang), file_name="samtale.md", mime="text/markdown"
+        labels["download_md"], conversation_markdown(answers, lang), file_name="samtale.md", mime="text/markdown"
     )

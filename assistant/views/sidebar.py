@@ -19,28 +19,30 @@ def _backends(_svc: Services, key: str) -> list[dict]:
 def render(svc: Services) -> tuple[str, str]:
     with st.sidebar:
         lang = st.radio("Språk / Language", list(LANGUAGES), format_func=LANGUAGES.get, horizontal=True, key="lang")
-        t = T[lang]
+        labels = T[lang]
         default = AUDIENCES.index(svc.settings.audience)
-        audience = st.radio(t["audience"], AUDIENCES, index=default, format_func=lambda a: t[a], key="audience")
-        if st.button(t["new_chat"], key="new-chat", use_container_width=True):
+        audience = st.radio(
+            labels["audience"], AUDIENCES, index=default, format_func=lambda a: labels[a], key="audience"
+        )
+        if st.button(labels["new_chat"], key="new-chat", use_container_width=True):
             for key in ("answers", "feedback_done"):
                 st.session_state.pop(key, None)
             st.rerun()
         st.divider()
-        st.subheader(t["status"])
+        st.subheader(labels["status"])
         status = svc.status()
         chain = _backends(svc, svc.settings.model_dump_json())
         active = next((b for b in chain if b["available"]), {"name": "extractive"})
         st.markdown(
-            f"**{t['backend']}:** {active['name']}  \n**{t['embedder']}:** {status['embedder_name']}  \n"
-            f"**{t['documents']}:** {status['files']} · **{t['chunks']}:** {status['chunks']}  \n"
-            f"**{t['last_ingest']}:** {status['last_ingestion'] or '–'}"
+            f"**{labels['backend']}:** {active['name']}  \n**{labels['embedder']}:** {status['embedder_name']}  \n"
+            f"**{labels['documents']}:** {status['files']} · **{labels['chunks']}:** {status['chunks']}  \n"
+            f"**{labels['last_ingest']}:** {status['last_ingestion'] or '–'}"
         )
         if active["name"] == "extractive":
-            st.info(t["extractive_only"].format(ollama=svc.settings.ollama_model))
-            for b in chain:
-                if b["reason"]:
-                    st.caption(f"{b['name']}: {b['reason']}")
+            st.info(labels["extractive_only"].format(ollama=svc.settings.ollama_model))
+            for backend in chain:
+                if backend["reason"]:
+                    st.caption(f"{backend['name']}: {backend['reason']}")
         if status["chunks"] == 0:
-            st.warning(t["empty_index"])
+            st.warning(labels["empty_index"])
     return lang, audience

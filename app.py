@@ -6,7 +6,7 @@ import logging
 
 import streamlit as st
 
-from assistant.services import Services
+from assistant.services import Services, shared
 from assistant.views import admin, chat, explorer, quiz, references, sidebar
 from assistant.views.text import T
 
@@ -15,9 +15,7 @@ st.set_page_config(page_title="Bærekraftsassistenten", page_icon="🌍", layout
 
 @st.cache_resource(show_spinner="Laster modeller ... / Loading models ...")
 def services() -> Services:
-    svc = Services()
-    svc.warm()
-    return svc
+    return shared().warm()  # already warm when started by `python -m assistant.web` (make run)
 
 
 try:

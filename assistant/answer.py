@@ -8,21 +8,25 @@ whole `Answer` (text, language, backend, refusal, citations, sources).
 
 from __future__ import annotations
 
+import hashlib
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from assistant import sentences
+from assistant.cache import AnswerCache, Key
 from assistant.cards import definition, render
 from assistant.catalog import Catalog, find_codes
+from assistant.checks import check, supported
 from assistant.citations import Citation, cited, reference_list, tidy_citations
 from assistant.injection import addresses_assistant
 from assistant.language import detect_language
-from assistant.lexical import coverage
+from assistant.lexical import coverage, tokens
 from assistant.llm import Backend, LLMError, Prompt
 from assistant.prompts import Prompts
 from assistant.retrieval import Result, Retriever
+from assistant.scope import out_of_scope
 from assistant.settings import Settings
 from assistant.texts import Section
 
@@ -32,6 +36,7 @@ FOLLOW_UP = re.compile(
     re.IGNORECASE,
 )
 TEXT = Section("answer")
+LONG_LINE = 400  # characters: a longer line of a catalogue card is cut to its best sentences for the model
 
 
 @dataclass
@@ -60,6 +65,10 @@ class Answer:
     sources: list[Result] = field(default_factory=list)
     quotes: list[tuple[int, str]] = field(default_factory=list)  # (source number, sentence) supporting an answer
     notices: list[str] = field(default_factory=list)
+    written: str = ""  # the language model's own words (not the quotes, notices or references)
+    checked_out: int = 0  # sentences of the model's removed because its sources do not bear them out
+    cached_at: str = ""  # when the answer was made, if it came from the answer cache
+    cache_id: int | None = None  # its entry in the cache (a thumbs-down removes it)
 
     @property
     def code(self) -> str | None:
@@ -103,13 +112,21 @@ class AnswerStream:
 
 class Answerer:
     def __init__(
-        self, settings: Settings, retriever: Retriever, catalog: Catalog, prompts: Prompts, chain: list[Backend]
+        self,
+        settings: Settings,
+        retriever: Retriever,
+        catalog: Catalog,
+        prompts: Prompts,
+        chain: list[Backend],
+        cache: AnswerCache | None = None,
     ) -> None:
         self.settings = settings
         self.retriever = retriever
         self.catalog = catalog
         self.prompts = prompts
         self.chain = chain
+        self.cache = cache
+        self.version = prompts.version  # answers made with other prompts are not reused
 
     # -- step 1: what can be shown at once ----------------------------------------------------------------------
     def start(self, question: str, history: list[Turn], audience: str | None = None) -> Answer:
@@ -128,6 +145,9 @@ class Answerer:
         """Step 1 on an answer made by `start`."""
         question, language = answer.question, answer.language
         answer.standalone = self.condense(question, history, language)
+        if self.settings.scope_rules and out_of_scope(answer.standalone, self.retriever.newest_year):
+            answer.refused, answer.backend = True, "refusal"  # a task or a fact no document here can hold
+            return
         answer.codes = find_codes(answer.standalone, self.catalog)
         results = self.retriever.search(answer.standalone, k=self.settings.top_k, codes=answer.codes)
         answer.sources = self.number(answer.codes, results, language)
@@ -223,13 +243,11 @@ class Answerer:
             title = meta.get("title", "")
             if addresses_assistant(f"{title}{where}"):  # a planted instruction as a title or heading
                 title, where = Path(str(meta.get("source", ""))).name, ""
-            text = (
-                source.text
-                if source.id.startswith("catalog:")
-                else "\n".join(
-                    sentences.best(question, source.text, self.settings.context_sentences, meta.get("language", "nb"))
-                )
-            )
+            if source.id.startswith("catalog:"):
+                text = self.card_summary(question, source.text)
+            else:
+                lang = meta.get("language", "nb")
+                text = "\n".join(sentences.best(question, source.text, self.settings.context_sentences, lang))
             text = re.sub(r"</?\s*source", "‹source", text, flags=re.IGNORECASE)  # a document cannot close its tag
             blocks.append(
                 f'<source n="{number}" title="{title}{where}" as_of="{meta.get("as_of", "")}">\n{text}\n</source>'
@@ -243,35 +261,87 @@ class Answerer:
         system = f"{self.prompts.get('system', language)}\n\n{self.prompts.audience(answer.audience, language)}"
         return [("system", system), ("user", user)]
 
+    def instructions(self, answer: Answer) -> str:
+        """The prompt's own wording, without the sources: what an answer must never repeat."""
+        language = answer.language
+        hint = self.prompts.get("explain", language, code=answer.code) if answer.code else ""
+        template = self.prompts.get("answer", language, sources="", hint=hint, question="")
+        return "\n".join(
+            [self.prompts.get("system", language), self.prompts.audience(answer.audience, language), template]
+        )
+
+    def card_summary(self, question: str, card: str) -> str:
+        """A catalogue card cut for the model: its heading and official title, then the `card_lines` lines that
+        best match the question (the whole card when 0). Every line less is ~25 ms less before the first token."""
+        lines = card.split("\n")
+        keep = self.settings.card_lines
+        if not keep or len(lines) <= keep + 2:
+            return card
+        wanted = set(tokens(question, ("nb", "en")))
+        rest = list(dict.fromkeys(line for line in lines[2:] if line.strip()))  # a goal's sections repeat the source
+        best = sorted(range(len(rest)), key=lambda i: (-sentences.overlap(wanted, rest[i]), i))[:keep]
+        chosen = [rest[i] for i in sorted(best)]
+        # a paragraph on one line (a goal's "about") gives its two best sentences
+        chosen = [
+            line if len(line) <= LONG_LINE else " ".join(sentences.best(question, f"-\n{line}", 2)) for line in chosen
+        ]
+        return "\n".join(lines[:2] + chosen)
+
     # -- step 2: the answer itself ----------------------------------------------------------------------------
-    def generate(self, answer: Answer, backend: str | None = None) -> Iterator[str]:
-        """The answer's text as it is written: the refusal, or the first backend of the chain that answers."""
+    def generate(
+        self, answer: Answer, backend: str | None = None, on_wait: Callable[[int], None] | None = None
+    ) -> Iterator[str]:
+        """The answer's text as it is written: the refusal, a cached answer, or the first backend of the chain
+        that answers. `on_wait` hears the place in the queue while a local model answers other sessions."""
         lang = answer.language
         if answer.refused:
             answer.text = self.prompts.get("refusal", lang)
             yield answer.text
             return
+        wanted = [b for b in self.chain if (backend is None or b.kind == backend) and b.available()[0]]
+        chain = list(dict.fromkeys([*wanted, self.chain[-1]]))  # the extractive backend always closes the chain
+        if self.cache and chain[0].kind != "extractive" and self.from_cache(answer, chain[0]):
+            yield answer.text
+        else:
+            yield from self.write(answer, chain, on_wait)
+            if not answer.text:  # even the extractive backend found no sentence worth quoting
+                answer.refused, answer.backend, answer.text = True, "refusal", self.prompts.get("refusal", lang)
+                yield answer.text
+                return
+            if self.cache and not answer.notices and chain[0].kind != "extractive":
+                self.remember(answer)
+        answer.citations = cited(answer.text, answer.sources)
+        if answer.audience == "student" and answer.citations:
+            refs = reference_list(answer.citations, lang)
+            answer.text += "\n\n" + refs
+            yield "\n\n" + refs
+
+    def write(self, answer: Answer, chain: list[Backend], on_wait: Callable[[int], None] | None) -> Iterator[str]:
+        """Stream the first backend of `chain` that answers; then `answer.text` and `answer.backend` are set."""
+        lang = answer.language
         prompt = Prompt(
             messages=self.messages(answer),
             question=answer.standalone,
             language=lang,
             sources=answer.sources,
             intro=self.prompts.get("extractive", lang),
+            max_tokens=self.settings.audience_max_tokens.get(answer.audience),
+            on_wait=on_wait,
         )
-        chain = [b for b in self.chain if backend is None or b.kind == backend] or self.chain[-1:]
         parts: list[str] = []
         for index, candidate in enumerate(chain):
-            if not candidate.available()[0]:
-                continue
             written: list[str] = []
+            tokens = tidy_citations(candidate.stream(prompt))
+            if self.settings.check_answers and candidate.kind != "extractive":
+                tokens = self.checked(tokens, answer)
             try:
-                for token in tidy_citations(candidate.stream(prompt)):
+                for token in tokens:
                     written.append(token)
                     yield token
             except LLMError as exc:
                 reason = TEXT[lang]["reasons"][exc.kind].format(seconds=f"{exc.seconds:.0f}")
                 if not written:  # nothing shown yet: the next backend answers, and the reader is told why
-                    following = next((b for b in chain[index + 1 :] if b.available()[0]), chain[-1])
+                    following = chain[index + 1]  # the last, extractive, never fails
                     instead = (
                         TEXT[lang]["instead_extractive"]
                         if following.kind == "extractive"
@@ -286,8 +356,13 @@ class Answerer:
                 answer.notices.append(notice)
                 written.append(f" …\n\n_{notice}_")
                 yield written[-1]
+            if answer.checked_out:
+                written.append(f"\n\n_{TEXT[lang]['checked_out'].format(count=answer.checked_out)}_")
+                yield written[-1]
             parts += written
             answer.backend = candidate.name
+            if candidate.kind != "extractive":
+                answer.written = "".join(written).strip()
             if self.settings.quote_evidence and candidate.kind != "extractive":
                 evidence = self.evidence_quotes(answer)
                 if evidence:
@@ -295,15 +370,136 @@ class Answerer:
                     yield parts[-1]
             break
         answer.text = "".join(parts).strip()
-        if not answer.text:  # even the extractive backend found no sentence worth quoting
-            answer.refused, answer.backend, answer.text = True, "refusal", self.prompts.get("refusal", lang)
-            yield answer.text
-            return
-        answer.citations = cited(answer.text, answer.sources)
-        if answer.audience == "student" and answer.citations:
-            refs = reference_list(answer.citations, lang)
-            answer.text += "\n\n" + refs
-            yield "\n\n" + refs
+
+    def checked(self, tokens: Iterator[str], answer: Answer) -> Iterator[str]:
+        """The model's words a sentence at a time, each shown once complete and borne out by the sources: a number
+        none of its sources has, a "[n]" or a citation standing where a name belongs, or the prompt's own
+        instructions repeated, and the sentence is left out (a citation of a catalogue item is replaced by the
+        item's code and name instead). `answer.checked_out` counts what was left out."""
+        sources = [source.text for source in answer.sources]
+        instructions = self.instructions(answer)
+        held = ""
+        for token in tokens:
+            held += token
+            end = max(held.rfind("\n"), *(held.rfind(mark + " ") + 1 for mark in ".!?"))
+            if end > 0:
+                done, held = held[:end], held[end:]
+                yield from self._vetted(done, answer, sources, instructions)
+        if held.strip():
+            yield from self._vetted(held, answer, sources, instructions)
+
+    def _vetted(self, text: str, answer: Answer, sources: list[str], instructions: str) -> Iterator[str]:
+        for finding in check(text, sources, answer.standalone, instructions):
+            if finding.kind == "citation_as_noun":
+                fixed = self._named(finding.sentence, answer)
+            elif finding.kind == "number":
+                fixed = self._recited(finding.sentence, finding.detail.split(", "), sources)
+            else:
+                fixed = None
+            if fixed and not check(fixed, sources, answer.standalone, instructions):
+                text = text.replace(finding.sentence, fixed, 1)
+            else:
+                text = text.replace(finding.sentence, "", 1)
+                answer.checked_out += 1
+        if text.strip():
+            yield text
+
+    @staticmethod
+    def _recited(sentence: str, missing: list[str], sources: list[str]) -> str | None:
+        """The sentence citing the source that states its numbers, when the model cited another one."""
+        holders = [n for n, text in enumerate(sources, start=1) if all(supported(num, text) for num in missing)]
+        if not holders:
+            return None
+        cited = re.sub(r"\s*\[\d{1,2}\]", "", sentence).rstrip()
+        end = cited[-1] if cited and cited[-1] in ".!?" else ""
+        return f"{cited.rstrip('.!?')} [{holders[0]}]{end}" + sentence[len(sentence.rstrip()) :]
+
+    def _named(self, sentence: str, answer: Answer) -> str | None:
+        """The sentence with each citation of a catalogue item preceded by the item's code and name."""
+
+        def name(match: re.Match) -> str:
+            number = int(match.group(1))
+            if not 1 <= number <= len(answer.sources):
+                return match.group(0)
+            code = (answer.sources[number - 1].metadata.get("codes") or "").split("|")[0]
+            item = self.catalog.items.get(code)
+            return f"{item.code} {item.label(answer.language)} {match.group(0)}" if item else match.group(0)
+
+        named = re.sub(r"\[(\d{1,2})\]", name, sentence)
+        return named if named != sentence else None
+
+    # -- the answer cache ---------------------------------------------------------------------------------------
+    def _cache_key(self, answer: Answer, backend: Backend) -> Key:
+        return Key(answer.language, answer.audience, backend.name, self.version)
+
+    def _fingerprints(self, sources: list[Result]) -> list[dict]:
+        """What each source is now: a chunk's content hash, or the hash of a catalogue card's text."""
+        out = []
+        for source in sources:
+            if source.id.startswith("catalog:"):
+                digest = hashlib.sha256(source.text.encode()).hexdigest()[:16]
+            else:
+                digest = str(self.retriever.metas.get(source.id, {}).get("content_hash", ""))
+            out.append({"id": source.id, "hash": digest})
+        return out
+
+    def _still_valid(self, language: str) -> Callable[[list[dict]], bool]:
+        def valid(stored: list[dict]) -> bool:
+            current = []
+            for entry in stored:
+                if entry["id"].startswith("catalog:"):
+                    code = entry["id"].removeprefix("catalog:")
+                    if code not in self.catalog.items:
+                        return False
+                    current.append(self.card(code, language))
+                elif entry["id"] in self.retriever.metas:
+                    current.append(Result(0, entry["id"], "", {}, 0.0))
+                else:
+                    return False
+            return self._fingerprints(current) == stored
+
+        return valid
+
+    def from_cache(self, answer: Answer, backend: Backend) -> bool:
+        """Fill `answer` from the cache when this question (or a near-repeat) was answered by the same backend
+        and prompts from sources still unchanged in the index."""
+        assert self.cache is not None
+        vector = self.retriever.embedder.query(answer.standalone)
+        entry = self.cache.find(
+            answer.standalone,
+            vector,
+            answer.codes,
+            self._cache_key(answer, backend),
+            self._still_valid(answer.language),
+        )
+        if entry is None:
+            return False
+        stored = entry.answer
+        answer.text, answer.backend = stored["text"], stored["backend"]
+        answer.sources = [Result(r["rank"], r["id"], r["text"], r["metadata"], r["score"]) for r in stored["sources"]]
+        answer.cached_at, answer.cache_id = entry.created_at, entry.id
+        return True
+
+    def remember(self, answer: Answer) -> None:
+        assert self.cache is not None
+        backend = next(b for b in self.chain if b.name == answer.backend)
+        stored = {
+            "text": answer.text,
+            "backend": answer.backend,
+            "sources": [
+                {"rank": s.rank, "id": s.id, "text": s.text, "metadata": s.metadata, "score": s.score}
+                for s in answer.sources
+            ],
+        }
+        vector = self.retriever.embedder.query(answer.standalone)
+        answer.cache_id = self.cache.put(
+            answer.standalone,
+            vector,
+            answer.codes,
+            self._cache_key(answer, backend),
+            self._fingerprints(answer.sources),
+            stored,
+        )
 
     def evidence_quotes(self, answer: Answer) -> str:
         """A model's wording backed by source sentences, quoted and numbered: for a code, its official wording from

@@ -22,7 +22,20 @@ from pathlib import Path
 
 import numpy as np
 
+from assistant.lexical import tokens
+
 NUMBERS = re.compile(r"\d+(?:[.,:]\d+)*")
+WORDS = re.compile(r"[\wæøå]+(?:-[\wæøå]+)*", re.IGNORECASE)
+NAMES = re.compile(r"\b[A-ZÆØÅ][\wæøå-]+")
+# Small words that turn a question into another one; two questions that differ in them are never the same
+TURNING_WORDS = frozenset(
+    """
+    not no never none without ikke ingen aldri uten before after first last earliest latest før etter først sist
+    siste første tidligste seneste who whom whose what when where why how which hvem hva når hvor hvorfor hvordan
+    hvilke hvilken hvilket many much mange mye more less most least flere færre mest minst start end began begin
+    ended ends expired started startet sluttet begynte utløp opphørte core kjerne advanced avansert avanserte
+""".split()
+)
 SCHEMA = """CREATE TABLE IF NOT EXISTS answers (
     id INTEGER PRIMARY KEY AUTOINCREMENT, created_at TEXT NOT NULL, question TEXT NOT NULL, folded TEXT NOT NULL,
     language TEXT NOT NULL, audience TEXT NOT NULL, backend TEXT NOT NULL, version TEXT NOT NULL,
@@ -39,8 +52,58 @@ def fold(question: str) -> str:
     return " ".join(question.lower().split()).rstrip(" ?!.")
 
 
+# Words of politeness (as stemmed), which change no question
+POLITE = frozenset("pleas kind kindly you tell can could would takk gjern vennligst meg du fortel kan".split())
+
+
 def numbers(question: str) -> str:
     return "|".join(sorted(set(NUMBERS.findall(question))))
+
+
+def same_meaning(new: str, old: str, answer: str) -> bool:
+    """Can the answer to `old` answer `new`, a question close to it in embedding space? Embeddings place
+    "When did the status begin?" next to "... expire?", so the question's turning words must be the same, its
+    names in the same order, and every content word of `new` that `old` lacks must occur in the answer itself."""
+
+    def turning(text: str) -> set[str]:
+        return {w for w in WORDS.findall(text.lower()) if w in TURNING_WORDS}
+
+    if turning(new) != turning(old) or not _alike(NAMES.findall(new)[1:], NAMES.findall(old)[1:]):
+        return False
+    new_words, old_words = _content(new), _content(old)
+    shared = [w for w in new_words if w in old_words]
+    if shared != [w for w in old_words if w in new_words]:  # "who helps the students" / "who do the students help"
+        return False
+    known = set(tokens(f"{old} {answer}", ("nb", "en"))) | POLITE
+    return all(_known(nb, known) or _known(en, known) for nb, en in zip(tokens(new, ("nb",)), tokens(new, ("en",))))
+
+
+def _content(question: str) -> list[str]:
+    return [word for word in tokens(question, ("nb",)) if word not in POLITE]
+
+
+def _known(word: str, known: set[str]) -> bool:
+    """In `known`, or a typo of a long word in it (one letter added, dropped or changed)."""
+    return word in known or (
+        len(word) >= 6 and any(abs(len(k) - len(word)) <= 1 and _one_edit(word, k) for k in known if len(k) >= 6)
+    )
+
+
+def _alike(first: list[str], second: list[str]) -> bool:
+    """The same names in the same order, allowing a typo in a long one."""
+    return len(first) == len(second) and all(
+        a.lower() == b.lower() or (min(len(a), len(b)) >= 6 and _one_edit(a.lower(), b.lower()))
+        for a, b in zip(first, second)
+    )
+
+
+def _one_edit(first: str, second: str) -> bool:
+    if len(first) > len(second):
+        first, second = second, first
+    start = next((i for i, (a, b) in enumerate(zip(first, second)) if a != b), len(first))
+    if len(first) == len(second):
+        return first[start + 1 :] == second[start + 1 :]
+    return first[start:] == second[start + 1 :]
 
 
 @dataclass(frozen=True)
@@ -105,6 +168,8 @@ class AnswerCache:
             )
         for score, (entry_id, created_at, stored_question, sources, answer) in candidates:
             entry = Entry(entry_id, created_at, stored_question, json.loads(sources), json.loads(answer), score)
+            if score < 1.0 and not same_meaning(question, stored_question, entry.answer.get("text", "")):
+                continue
             if valid(entry.sources):
                 with self._lock, self._db() as db:
                     db.execute("UPDATE answers SET hits = hits + 1 WHERE id = ?", (entry_id,))

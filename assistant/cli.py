@@ -144,6 +144,8 @@ def cmd_eval(services: Services, args) -> int:
             if not (row["refusal_ok"] and (row["refuse_expected"] or row["must_ok"])):
                 print(f"answer miss {row['id']}: refused={row['refused']} must={row['must_ok']} cites={row['cites']}")
         print("answers: " + ", ".join(f"{k} {v}" for k, v in report["answers"]["summary"].items()))
+        for lang, figures in report["answers"]["by_language"].items():
+            print(f"  {lang}: " + ", ".join(f"{k} {v}" for k, v in figures.items()))
     return 0
 
 
@@ -155,6 +157,58 @@ def cmd_feedback(services: Services, args) -> int:
         print(f"{count} feedback rows written to {args.out}", file=sys.stderr)
     else:
         store.export_csv(sys.stdout)
+    return 0
+
+
+def cmd_cache(services: Services, args) -> int:
+    cache = services.cache
+    if cache is None:
+        print("error: the answer cache is off (ASSISTANT_CACHE_ANSWERS=false)", file=sys.stderr)
+        return 2
+    if args.action == "clear":
+        print(f"{cache.clear()} cached answers removed from {cache.path}")
+    elif args.action == "stats":
+        stats = cache.stats()
+        if args.json:
+            print(json.dumps(stats, ensure_ascii=False))
+        else:
+            print(
+                f"{stats['entries']} answers, served {stats['hits']} times, made {stats['oldest'] or '-'} to "
+                f"{stats['newest'] or '-'} ({stats['path']})"
+            )
+            for row in stats["by_backend"]:
+                print(f"  {row['backend']} [{row['language']}]: {row['entries']} answers, {row['hits']} served")
+    else:
+        return warm(services, args)
+    return 0
+
+
+def warm(services: Services, args) -> int:
+    """Answer every question of a file once (a night job), so the app later answers them from the cache."""
+    from tqdm import tqdm
+
+    if not args.file:
+        print('error: cache warm needs a question file (JSONL with a "question" per line)', file=sys.stderr)
+        return 2
+    try:
+        questions = load_questions(args.file)
+    except (OSError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    counts = {"answered": 0, "already cached": 0, "refused": 0, "not cached (fell back)": 0}
+    for question in tqdm(questions, desc="answering", unit="question", file=sys.stderr):
+        answer = services.answerer.ask(question.question, audience=args.audience, backend=args.backend)
+        kind = (
+            "refused"
+            if answer.refused
+            else "already cached"
+            if answer.cached_at
+            else "answered"
+            if answer.cache_id is not None
+            else "not cached (fell back)"
+        )
+        counts[kind] += 1
+    print(", ".join(f"{count} {kind}" for kind, count in counts.items()))
     return 0
 
 
@@ -218,6 +272,13 @@ def build_parser() -> argparse.ArgumentParser:
     fb.add_argument("action", choices=["export"])
     fb.add_argument("--out", type=Path, help="file to write (default: standard output)")
     fb.set_defaults(func=cmd_feedback)
+    cache = sub.add_parser("cache", help="the answer cache: warm it with a question file, show or clear it")
+    cache.add_argument("action", choices=["warm", "stats", "clear"])
+    cache.add_argument("file", nargs="?", type=Path, help='with warm: JSONL, one {"question": ...} per line')
+    cache.add_argument("--audience", choices=AUDIENCES, help="default: settings audience")
+    cache.add_argument("--backend", choices=BACKENDS, help="default: settings llm_backend")
+    cache.add_argument("--json", action="store_true")
+    cache.set_defaults(func=cmd_cache)
     status = sub.add_parser("status", help="what the index holds")
     status.add_argument("--json", action="store_true")
     status.set_defaults(func=cmd_status)

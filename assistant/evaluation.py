@@ -11,9 +11,10 @@ import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 from assistant.answer import Answerer, Turn
+from assistant.checks import check
 from assistant.retrieval import Retriever
 from assistant.settings import SearchMode
 
@@ -127,7 +128,7 @@ class Evaluator:
         assert self.answerer is not None
         by_id = {q.id: q for q in questions}
         answered: dict[str, tuple[str, str]] = {}
-        rows = []
+        rows: list[dict[str, Any]] = []
         for question in questions:
             history = []
             if question.follows and question.follows in answered:
@@ -137,6 +138,17 @@ class Evaluator:
             answer = self.answerer.ask(question.question, history, audience=audience)
             answered[question.id] = (question.question, answer.text)
             cites = bool(re.search(r"\[\d+\]", answer.text)) and bool(answer.citations)
+            findings = (
+                check(
+                    answer.written,
+                    [s.text for s in answer.sources],
+                    answer.standalone,
+                    self.answerer.instructions(answer),
+                )
+                if answer.written
+                else []
+            )
+            kinds = [f.kind for f in findings]
             rows.append(
                 {
                     "id": question.id,
@@ -148,6 +160,10 @@ class Evaluator:
                     "cites": cites,
                     "language_ok": not question.lang or answer.language == question.lang,
                     "backend": answer.backend,
+                    "unsupported_numbers": kinds.count("number"),
+                    "placeholders": kinds.count("placeholder") + kinds.count("citation_as_noun"),
+                    "echoes": kinds.count("echo"),
+                    "checked_out": answer.checked_out,
                     "seconds": round(time.perf_counter() - started, 2),
                     "answer": answer.text,
                 }
@@ -155,8 +171,17 @@ class Evaluator:
         on_topic = [r for r in rows if not r["refuse_expected"]]
         off_topic = [r for r in rows if r["refuse_expected"]]
         share = lambda rs, key: round(sum(r[key] for r in rs) / max(len(rs), 1), 3)  # noqa: E731
+        by_language = {
+            lang: {
+                "must": share([r for r in on_topic if r["lang"] == lang], "must_ok"),
+                "answered_on_topic": round(1 - share([r for r in on_topic if r["lang"] == lang], "refused"), 3),
+                "refused_off_topic": share([r for r in off_topic if r["lang"] == lang], "refused"),
+            }
+            for lang in sorted({r["lang"] for r in rows if r["lang"]})
+        }
         return {
             "rows": rows,
+            "by_language": by_language,
             "summary": {
                 "questions": len(rows),
                 "must": share(on_topic, "must_ok"),
@@ -165,6 +190,10 @@ class Evaluator:
                 "refused_off_topic": share(off_topic, "refused"),
                 "refusal_correct": share(rows, "refusal_ok"),
                 "language": share(rows, "language_ok"),
+                "answers_with_unsupported_numbers": sum(r["unsupported_numbers"] > 0 for r in rows),
+                "answers_with_placeholders": sum(r["placeholders"] > 0 for r in rows),
+                "answers_echoing_the_prompt": sum(r["echoes"] > 0 for r in rows),
+                "sentences_checked_out": sum(r["checked_out"] for r in rows),
                 "seconds_per_answer": share(rows, "seconds"),
                 "backends": sorted({r["backend"] for r in rows}),
             },

@@ -1,30 +1,56 @@
-"""Feedback on answers (thumbs up/down, optional comment), stored locally in SQLite; exported as CSV."""
+"""Feedback on answers (thumbs up/down, optional comment), exported as CSV. Stored in SQLite beside the app by
+default, or in a database several app replicas share (`ASSISTANT_FEEDBACK_URL`, e.g. PostgreSQL), through
+SQLAlchemy."""
 
 from __future__ import annotations
 
 import csv
 import json
-import sqlite3
-from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
+import sqlalchemy as sa
+
 COLUMNS = ("id", "created_at", "rating", "comment", "question", "answer", "language", "audience", "backend", "sources")
+
+METADATA = sa.MetaData()
+FEEDBACK = sa.Table(
+    "feedback",
+    METADATA,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("created_at", sa.Text, nullable=False),
+    sa.Column("rating", sa.Integer, nullable=False),
+    sa.Column("comment", sa.Text, nullable=False, server_default=""),
+    sa.Column("question", sa.Text, nullable=False),
+    sa.Column("answer", sa.Text, nullable=False),
+    sa.Column("language", sa.Text),
+    sa.Column("audience", sa.Text),
+    sa.Column("backend", sa.Text),
+    sa.Column("sources", sa.Text, nullable=False),
+)
+
+
+class FeedbackError(RuntimeError):
+    """The feedback database cannot be used; the message says which and why (never the password)."""
 
 
 class FeedbackStore:
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with closing(self._connect()) as db, db:
-            db.execute("""CREATE TABLE IF NOT EXISTS feedback (
-                id INTEGER PRIMARY KEY AUTOINCREMENT, created_at TEXT NOT NULL, rating INTEGER NOT NULL,
-                comment TEXT NOT NULL DEFAULT '', question TEXT NOT NULL, answer TEXT NOT NULL,
-                language TEXT, audience TEXT, backend TEXT, sources TEXT NOT NULL)""")
-
-    def _connect(self) -> sqlite3.Connection:
-        return sqlite3.connect(self.path, timeout=10)
+    def __init__(self, path: Path | None = None, url: str | None = None) -> None:
+        """SQLite at `path`, or the database at `url` (a SQLAlchemy URL) when given."""
+        if url is None:
+            if path is None:
+                raise ValueError("give a SQLite path or a database URL")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            url = f"sqlite:///{path}"
+        self.where = sa.engine.make_url(url).render_as_string(hide_password=True)
+        self.engine = sa.create_engine(
+            url, pool_pre_ping=True, connect_args={"timeout": 10} if url.startswith("sqlite") else {}
+        )
+        try:
+            METADATA.create_all(self.engine)
+        except sa.exc.SQLAlchemyError as exc:
+            raise FeedbackError(f"the feedback database {self.where} cannot be used: {exc.__class__.__name__}") from exc
 
     def add(
         self,
@@ -39,29 +65,24 @@ class FeedbackStore:
     ) -> int:
         if rating not in (1, -1):
             raise ValueError("rating must be 1 (thumbs up) or -1 (thumbs down)")
-        with closing(self._connect()) as db, db:
-            cur = db.execute(
-                "INSERT INTO feedback (created_at, rating, comment, question, answer, language, audience, backend,"
-                " sources)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    datetime.now(UTC).isoformat(timespec="seconds"),
-                    rating,
-                    comment.strip(),
-                    question,
-                    answer,
-                    language,
-                    audience,
-                    backend,
-                    json.dumps(sources, ensure_ascii=False),
-                ),
-            )
-            return int(cur.lastrowid or 0)
+        row = {
+            "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "rating": rating,
+            "comment": comment.strip(),
+            "question": question,
+            "answer": answer,
+            "language": language,
+            "audience": audience,
+            "backend": backend,
+            "sources": json.dumps(sources, ensure_ascii=False),
+        }
+        with self.engine.begin() as db:
+            key = db.execute(FEEDBACK.insert().values(**row)).inserted_primary_key
+            return int(key[0]) if key else 0
 
     def rows(self) -> list[dict]:
-        with closing(self._connect()) as db:
-            db.row_factory = sqlite3.Row
-            return [dict(r) for r in db.execute(f"SELECT {', '.join(COLUMNS)} FROM feedback ORDER BY id")]
+        with self.engine.connect() as db:
+            return [dict(row._mapping) for row in db.execute(sa.select(FEEDBACK).order_by(FEEDBACK.c.id))]
 
     def export_csv(self, out: TextIO) -> int:
         rows = self.rows()

@@ -57,6 +57,20 @@ _QUESTION_WORDS = {
     "mye",
 }
 _STOP = frozenset(STOPWORDS_EN) | frozenset(STOPWORDS_NORWEGIAN) | _QUESTION_WORDS
+# The frameworks' words for the same things (as stemmed): a question may say "KPI-er" where a document says
+# "nøkkelindikatorer", or "SDG" where it says "bærekraftsmål". A query term brings its equivalents along.
+SYNONYMS = {
+    "kpi": ("indikator", "nøkkelindikator", "indicator"),
+    "sdg": ("bærekraftsmål", "goal", "mål"),
+    "sdgs": ("bærekraftsmål", "goal", "mål"),
+    "bærekraftsmål": ("sdg", "goal"),
+    "delmål": ("target",),
+    "target": ("delmål",),
+    "indicat": ("indikator",),
+    "indikator": ("indicat", "kpi"),
+    "fn": ("un",),
+    "un": ("fn",),
+}
 _STEMMERS = {"nb": Stemmer.Stemmer("norwegian"), "en": Stemmer.Stemmer("english")}
 
 
@@ -67,6 +81,11 @@ def tokens(text: str, languages: tuple[str, ...]) -> list[str]:
     for lang in languages:
         out += _STEMMERS[lang].stemWords(words)
     return list(dict.fromkeys(out)) if len(languages) > 1 else out
+
+
+def expand(terms: list[str]) -> list[str]:
+    """The terms and their equivalents (SYNONYMS), each once."""
+    return list(dict.fromkeys([*terms, *(alt for term in terms for alt in SYNONYMS.get(term, ()))]))
 
 
 def coverage(query: str, texts: list[str]) -> float:
@@ -139,7 +158,7 @@ class LexicalIndex:
         """(chunk id, BM25 score) best first; `mask` (from `mask()`) restricts the chunks (filters)."""
         if self.model is None:
             return []
-        terms = tokens(query, ("nb", "en"))
+        terms = expand(tokens(query, ("nb", "en")))
         terms = [t for t in terms if t in self.model.vocab_dict]
         if not terms:
             return []

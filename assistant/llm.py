@@ -48,19 +48,25 @@ class ModelGate:
         with self._turns:
             return max(len(self._queue) - 1, 0)
 
-    def acquire(self, name: str, timeout: float) -> Callable[[], None]:
-        """Wait for the turn (LLMError "busy" after `timeout` s); returns the function that ends it."""
+    def acquire(self, name: str, timeout: float, on_wait: Callable[[int], None] | None = None) -> Callable[[], None]:
+        """Wait for the turn (LLMError "busy" after `timeout` s); returns the function that ends it. While waiting,
+        `on_wait` hears the number of answers ahead (called in the waiting thread, at most once a second)."""
         ticket = object()
         with self._turns:
             self._queue.append(ticket)
             deadline = time.monotonic() + timeout
+            told = None
             while self._queue[0] is not ticket:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     self._queue.remove(ticket)
                     self._turns.notify_all()
                     raise LLMError(f"{name} was busy with other answers for {timeout:.0f} s", "busy", timeout)
-                self._turns.wait(remaining)
+                ahead = self._queue.index(ticket)
+                if on_wait and ahead != told:
+                    told = ahead
+                    on_wait(ahead)
+                self._turns.wait(min(remaining, 1.0))
 
         def release() -> None:
             with self._turns:
@@ -123,6 +129,8 @@ class Prompt:
     language: str
     sources: list[Any] = field(default_factory=list)  # retrieval Results, numbered 1..n in the prompt
     intro: str = ""  # the extractive backend's opening line
+    max_tokens: int | None = None  # the answer's length limit (by audience); None: the backend's setting
+    on_wait: Callable[[int], None] | None = None  # hears the place in the queue while a local model is busy
 
 
 class Backend(ABC):
@@ -140,9 +148,14 @@ class Backend(ABC):
     def complete(self, messages: Messages) -> str:
         return "".join(self.stream(Prompt(messages=messages, question="", language="")))
 
+    def warm(self) -> None:  # noqa: B027 - most backends have nothing to load
+        """Load what the first answer would otherwise wait for (a local model's weights); nothing by default."""
+
 
 class ChatModelBackend(Backend):
     """Any LangChain chat model (ChatOllama, ChatOpenAI, or the fake one)."""
+
+    limit_field: str | None = None  # the chat model's field for the answer's length, set per answer
 
     def __init__(self, kind: str, name: str, model, settings: Settings, complete_kwargs: dict | None = None) -> None:
         self.kind = kind
@@ -156,7 +169,10 @@ class ChatModelBackend(Backend):
         return True, ""
 
     def stream(self, prompt: Prompt) -> Iterator[str]:
-        chunks = (c.content if isinstance(c.content, str) else "" for c in self.model.stream(prompt.messages))
+        model = self.model
+        if self.limit_field and prompt.max_tokens:
+            model = model.model_copy(update={self.limit_field: prompt.max_tokens})
+        chunks = (c.content if isinstance(c.content, str) else "" for c in model.stream(prompt.messages))
         try:
             yield from pull(chunks, self.name, self.first_token_timeout, self.timeout)
         except LLMError:
@@ -205,6 +221,7 @@ class OllamaBackend(ChatModelBackend):
             client_kwargs={"timeout": settings.llm_first_token_timeout},  # the longest silence
         )
         super().__init__("ollama", f"ollama ({settings.ollama_model})", model, settings, {"stream": False})
+        self.limit_field = "num_predict"
 
     def available(self) -> tuple[bool, str]:
         """The server answers, lists the model, and the model can chat (checked every call: servers come and go)."""
@@ -243,6 +260,7 @@ class OpenAIBackend(ChatModelBackend):
             seed=settings.seed,  # the longest silence
         )
         super().__init__("openai", f"openai ({settings.openai_model})", model, settings)
+        self.limit_field = "max_tokens"
 
     def available(self) -> tuple[bool, str]:
         if not self.base_url:
@@ -281,12 +299,16 @@ class LlamaCppBackend(Backend):
             )
         return True, ""
 
+    def warm(self) -> None:
+        settings = self.settings
+        _load_llama(str(model_file(self.model, settings.models_dir)), settings.llm_context, settings.llm_threads)
+
     def stream(self, prompt: Prompt) -> Iterator[str]:
         ok, why = self.available()
         if not ok:
             raise LLMError(why)
         settings = self.settings
-        release = self.gate.acquire(self.name, settings.llm_queue_timeout)
+        release = self.gate.acquire(self.name, settings.llm_queue_timeout, prompt.on_wait)
         try:
             llm = _load_llama(
                 str(model_file(self.model, settings.models_dir)), settings.llm_context, settings.llm_threads
@@ -294,7 +316,7 @@ class LlamaCppBackend(Backend):
             chunks = llm.create_chat_completion(
                 messages=[{"role": r, "content": c} for r, c in prompt.messages],
                 stream=True,
-                max_tokens=settings.max_tokens,
+                max_tokens=prompt.max_tokens or settings.max_tokens,
                 temperature=settings.temperature,
                 repeat_penalty=settings.repeat_penalty,
                 seed=settings.seed,

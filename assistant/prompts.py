@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +29,7 @@ class PromptError(ValueError):
 class Prompts:
     texts: dict[tuple[str, str], str]
     audiences: dict[str, dict[str, str]]
+    version: str = ""  # a hash of every file in the folder: answers made with other prompts or texts are not reused
 
     @classmethod
     def load(cls, directory: Path) -> Prompts:
@@ -53,7 +55,10 @@ class Prompts:
             if not isinstance(data, dict) or set(data) != set(AUDIENCES):
                 raise PromptError(f"{path} must have exactly the keys {', '.join(AUDIENCES)}")
             audiences[lang] = {k: str(v).strip() for k, v in data.items()}
-        return cls(texts, audiences)
+        digest = hashlib.sha256()
+        for path in sorted(p for p in directory.iterdir() if p.is_file()):
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+        return cls(texts, audiences, digest.hexdigest()[:16])
 
     def get(self, name: str, lang: str, **values: str) -> str:
         text = self.texts[(name, lang)]

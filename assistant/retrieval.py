@@ -11,6 +11,7 @@ import re
 import threading
 import time
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ import numpy as np
 from assistant.catalog import Catalog, find_codes
 from assistant.embeddings import Embedder
 from assistant.language import detect_language
-from assistant.lexical import LexicalIndex, sync
+from assistant.lexical import LexicalIndex, expand, sync, tokens
 from assistant.settings import SearchMode
 from assistant.store import Store
 
@@ -78,6 +79,53 @@ def rrf(rankings: list[list[str]], weights: list[float]) -> list[str]:
     return sorted(scores, key=lambda c: -scores[c])
 
 
+COUNT_QUESTION = re.compile(r"\b(how many|how much|hvor mange|hvor mye|antall|number of|count of)\b", re.I)
+LIST_QUESTION = re.compile(r"^\W*(which|what are the|name the|list|hvilke|hva er de|nevn|list opp)\b", re.I)
+LISTED = re.compile(r"([A-ZÆØÅ][\wæøå-]+(?: [A-ZÆØÅ][\wæøå-]+)?,\s+){2,}[A-ZÆØÅ][\wæøå-]+|(^|\n)\s*(?:[-*•]|\d+[.)])\s")
+SHAPED_POOL = 30  # of the fused candidates, the ones looked at for the answer's shape
+SHAPED_DEPTH = 50  # and as deep in BM25's ranking of the documents (the cards crowd out the one stating a count)
+CATALOG_TYPES = ("sdg_goal", "sdg_target", "sdg_indicator", "u4ssc_kpi")
+
+
+def answer_shaped(query: str, ranked: list[str], texts: dict[str, str], pool: list[str]) -> list[str]:
+    """Candidates shaped like the answer a question asks for, from the fused ranking and the deeper `pool` of
+    either list: for "how many X", a number just before X or a word for it ("91 KPI-er", "91 nøkkelindikatorer",
+    "17 mål"); for "which ones", a list (names in a row, or items). A chunk that only repeats the question's words
+    ranks no higher for it."""
+    if COUNT_QUESTION.search(query):
+        wanted = set(expand(tokens(query, ("nb", "en"))))
+
+        def named(word: str) -> bool:  # a Norwegian compound ends in its head word: nøkkel+indikator
+            return any(
+                stem in wanted or any(stem.endswith(w) and len(w) >= 4 for w in wanted)
+                for stem in tokens(word, ("nb", "en"))
+            )
+
+        def shaped(text: str) -> bool:
+            words = re.findall(r"[\wæøå]+", text.lower())
+            return any(word.isdigit() and any(named(w) for w in words[i + 1 : i + 4]) for i, word in enumerate(words))
+
+    elif LIST_QUESTION.search(query):
+
+        def shaped(text: str) -> bool:
+            return bool(LISTED.search(text.split("\n", 1)[-1]))
+
+    else:
+        return []
+    return [cid for cid in dict.fromkeys([*ranked[:SHAPED_POOL], *pool]) if cid in pool and shaped(texts.get(cid, ""))]
+
+
+TWIN_SUFFIX = re.compile(r"\.(nb|en)(\.\w+)$")
+
+
+def _passage(meta: dict) -> tuple[str, str]:
+    """What a chunk and its translation twin share: the document without its language (about.nb.md and about.en.md)
+    and the position, or for a catalogue item its code and section."""
+    if meta.get("doc_type") in CATALOG_TYPES:
+        return (str(meta.get("codes", "")).split("|")[0], str(meta.get("section", "")))
+    return (TWIN_SUFFIX.sub(r"\2", str(meta.get("path", ""))), str(meta.get("chunk_index", "")))
+
+
 def _shingles(text: str) -> set[str]:
     words = re.findall(r"\w+", text.lower())
     return {" ".join(words[i : i + 3]) for i in range(max(1, len(words) - 2))}
@@ -109,6 +157,23 @@ class Snapshot:
         return cls(
             store, generation, dict(zip(data["ids"], data["documents"])), metas, sync(data, lexical_dir), by_code
         )
+
+    @cached_property
+    def newest_year(self) -> int | None:
+        years = [
+            int(str(meta.get("as_of", ""))[:4])
+            for meta in self.metas.values()
+            if str(meta.get("as_of", ""))[:4].isdigit()
+        ]
+        return max(years, default=None)
+
+    def prose(self, scope: Scope) -> Scope:
+        """The part of `scope` that is documents rather than catalogue cards (its BM25 mask is cached too)."""
+        key = ("prose", id(scope))
+        if key not in self.scopes:
+            ids = {cid for cid in scope.ids if self.metas[cid].get("doc_type") not in CATALOG_TYPES}
+            self.scopes[key] = Scope(ids, self.lexical.mask(ids), None, 0)  # type: ignore[index]
+        return self.scopes[key]  # type: ignore[index]
 
     def scope(self, language: str | None, doc_type: str | None) -> Scope:
         if (language, doc_type) not in self.scopes:
@@ -143,9 +208,15 @@ class Retriever:
         bm25_weight: float = 0.5,
         refresh_seconds: float = 2.0,
         mode: SearchMode = "hybrid",
+        per_document: int = 0,
+        drop_twins: bool = False,
+        shaped_first: int = 0,
     ) -> None:
         self.bm25_weight = bm25_weight
         self.mode = mode  # the default method (ASSISTANT_SEARCH_MODE), for every caller
+        self.per_document = per_document  # chunks of one document in the results, unless nothing else qualifies
+        self.drop_twins = drop_twins  # the same passage in the other language counts once
+        self.shaped_first = shaped_first  # chunks shaped like the answer ("how many", "which") put first
         self.embedder = embedder
         self.catalog = catalog
         self.lexical_dir = lexical_dir
@@ -153,6 +224,11 @@ class Retriever:
         self._checked = time.monotonic()
         self._refreshing = threading.Lock()
         self.snapshot = Snapshot.load(store, lexical_dir)
+
+    @property
+    def newest_year(self) -> int | None:
+        """The year of the newest as-of date in the index: later facts cannot be in it."""
+        return self.snapshot.newest_year
 
     # the loaded tables, for callers that read them
     store = property(lambda self: self.snapshot.store)
@@ -198,7 +274,14 @@ class Retriever:
         out: list[str] = []
         for code in codes:
             ids = [c for c in snap.by_code.get(code, []) if c in allowed]
-            ids.sort(key=lambda c: (snap.metas[c].get("language") != language, snap.metas[c].get("chunk_index", 0)))
+            # the item's own catalogue card first, then documents about it, the question's language first in each
+            ids.sort(
+                key=lambda c: (
+                    snap.metas[c].get("doc_type") not in CATALOG_TYPES,
+                    snap.metas[c].get("language") != language,
+                    snap.metas[c].get("chunk_index", 0),
+                )
+            )
             out += ids
         return out
 
@@ -251,8 +334,12 @@ class Retriever:
             ranked = lexical_ids
         else:
             fused = rrf([dense_ids, lexical_ids], [1.0, self.bm25_weight])
+            prose = snap.prose(scope)  # a count or a list is stated in documents, not in catalogue cards
+            deep = [cid for cid, _ in snap.lexical.search(query, SHAPED_DEPTH, prose.mask)]
+            # the documents that state the count or the list a question asks for come first, as a named code's do
+            shaped = answer_shaped(query, fused, snap.texts, deep)[: self.shaped_first]
             hits = self.code_hits(snap, codes, detect_language(query), scope.ids)
-            ranked = list(dict.fromkeys(hits + fused))
+            ranked = list(dict.fromkeys(hits + shaped + fused))
         chosen = self._dedupe(snap, ranked, limit)
         missing = [c for c in chosen if c not in cosine]
         if missing:
@@ -264,19 +351,33 @@ class Retriever:
             for n, c in enumerate(chosen, start=1)
         ]
 
-    @staticmethod
-    def _dedupe(snap: Snapshot, ranked: list[str], limit: int) -> list[str]:
-        """Drop chunks that repeat an earlier one almost word for word."""
+    def _dedupe(self, snap: Snapshot, ranked: list[str], limit: int) -> list[str]:
+        """The first `limit` chunks of `ranked` without repeats: a chunk that repeats an earlier one almost word for
+        word, the translation twin of one already chosen (the same passage in the other language), and more than
+        `per_document` chunks of one document, unless too few others remain (then they fill the places left)."""
         chosen: list[str] = []
+        later: list[str] = []
         seen: list[set[str]] = []
+        per_file: dict[str, int] = {}
+        passages: set[tuple[str, str]] = set()
         for cid in ranked:
             if cid not in snap.texts:
                 continue
-            sh = _shingles(snap.texts[cid])
-            if any(len(sh & s) / max(1, len(sh | s)) >= DUPLICATE_JACCARD for s in seen):
+            shingles = _shingles(snap.texts[cid])
+            if any(len(shingles & other) / max(1, len(shingles | other)) >= DUPLICATE_JACCARD for other in seen):
+                continue
+            meta = snap.metas.get(cid, {})
+            passage = _passage(meta)
+            if self.drop_twins and passage in passages:
+                continue
+            path = passage[0]  # the document (a catalogue item counts as its own document)
+            if self.per_document and per_file.get(path, 0) >= self.per_document:
+                later.append(cid)
                 continue
             chosen.append(cid)
-            seen.append(sh)
+            seen.append(shingles)
+            passages.add(passage)
+            per_file[path] = per_file.get(path, 0) + 1
             if len(chosen) == limit:
-                break
-        return chosen
+                return chosen
+        return chosen + later[: limit - len(chosen)]

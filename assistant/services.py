@@ -3,12 +3,14 @@ meets ingestion: `reindex` runs the pipeline under the index lock and brings the
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from functools import cached_property
 from pathlib import Path
 
 from assistant.access import PasswordGate
 from assistant.answer import Answerer
+from assistant.cache import AnswerCache
 from assistant.catalog import Catalog, load_catalog
 from assistant.embeddings import Embedder, embedder_for
 from assistant.feedback import FeedbackStore
@@ -56,6 +58,9 @@ class Services:
             self.settings.bm25_weight,
             self.settings.refresh_seconds,
             self.settings.search_mode,
+            self.settings.per_document,
+            self.settings.drop_twins,
+            self.settings.shaped_first,
         )
 
     @cached_property
@@ -67,8 +72,14 @@ class Services:
         return backends(self.settings)
 
     @cached_property
+    def cache(self) -> AnswerCache | None:
+        if not self.settings.cache_answers:
+            return None
+        return AnswerCache(self.settings.answer_cache_path, self.settings.cache_similarity)
+
+    @cached_property
     def answerer(self) -> Answerer:
-        return Answerer(self.settings, self.retriever, self.catalog, self.prompts, self.backends)
+        return Answerer(self.settings, self.retriever, self.catalog, self.prompts, self.backends, self.cache)
 
     @cached_property
     def feedback(self) -> FeedbackStore:
@@ -86,9 +97,15 @@ class Services:
     def catalog(self) -> Catalog:
         return load_catalog(tuple(self.settings.corpus_dirs))
 
-    def warm(self) -> Services:
-        """Open the index and load the embedder now, not at the first question."""
+    def warm(self, models: bool = False) -> Services:
+        """Open the index and load the embedder now, not at the first question; with `models`, also load the
+        local model that would answer first."""
         _ = self.answerer
+        if models:
+            for backend in self.backends:
+                if backend.available()[0]:
+                    backend.warm()
+                    break
         return self
 
     def reindex(
@@ -129,3 +146,18 @@ class Services:
             "last_ingestion": manifest.last_run.get("finished_at"),
             "last_summary": manifest.last_run,
         }
+
+
+_SHARED: dict[str, Services] = {}
+_SHARING = threading.Lock()
+
+
+def shared() -> Services:
+    """The services of this process for the settings in force (the app's sessions share them; `assistant.web`
+    warms them before the server starts)."""
+    settings = Settings()
+    key = settings.model_dump_json()
+    with _SHARING:
+        if key not in _SHARED:
+            _SHARED[key] = Services(settings)
+        return _SHARED[key]

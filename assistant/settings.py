@@ -26,7 +26,7 @@ def project_home() -> Path:
     return root if (root / "pyproject.toml").is_file() else Path.cwd()
 
 
-PATHS = ("index_dir", "corpus_dirs", "prompts_dir", "models_dir", "feedback_db", "uploads_dir")
+PATHS = ("index_dir", "corpus_dirs", "prompts_dir", "models_dir", "feedback_db", "uploads_dir", "cache_db")
 
 
 class Settings(BaseSettings):
@@ -61,6 +61,11 @@ class Settings(BaseSettings):
     top_k: int = 5
     search_mode: SearchMode = "hybrid"
     bm25_weight: float = 0.5  # BM25's weight against dense (1.0) in the fusion; measured in BENCHMARKS.md
+    # chunks of one document in the results, unless nothing else qualifies (0: no limit; 2 cost 5 of the
+    # project's questions their answer, BENCHMARKS.md)
+    per_document: int = 0
+    drop_twins: bool = True  # the same passage in the other language takes one place, not two
+    shaped_first: int = 1  # of the documents stating the count ("how many") or list ("which") asked for, first
 
     # Answering
     llm_backend: BackendChoice = "auto"
@@ -68,9 +73,14 @@ class Settings(BaseSettings):
     audience: Audience = "citizen"
     prompts_dir: Path = Path("prompts")
     answer_sources: int = 4  # chunks given to the model
+    card_lines: int = 6  # of a catalogue card given to the model, the lines that best match (0: the whole card)
     context_sentences: int = 4  # of each chunk, the sentences that best match the question (shorter prompts)
     quote_sentences: int = 3  # the best supporting sentences, quoted (extractive answers, shown at once)
-    quote_evidence: bool = True  # after a model's answer, quote the two source sentences that best support it
+    quote_evidence: bool = True  # after a model's answer, quote the source sentences that best support it
+    # a model's sentence with a number none of its sources has, a "[n]", a citation where a name belongs, or the
+    # prompt's words repeated, is left out (and the reader told)
+    check_answers: bool = True
+    scope_rules: bool = True  # general tasks and facts no document can hold are refused before any search
     # Refusal, calibrated on the dev questions plus off-topic ones (BENCHMARKS.md): answer when the question
     # names a known code, or the best chunk's cosine similarity is >= answer_above, or it is >= refuse_below and
     # at least min_coverage of the question's words occur in the top chunks and min_known of them in the corpus.
@@ -78,11 +88,17 @@ class Settings(BaseSettings):
     refuse_below: float = 0.815
     min_coverage: float = 0.5
     min_known: float = 0.6
+    # The answer cache (SQLite beside the index): repeats and near-repeats answered at once
+    cache_answers: bool = True
+    cache_db: Path | None = None  # default: answers.sqlite in the index folder
+    cache_similarity: float = 0.97  # cosine of the questions' embeddings, for a near-repeat (BENCHMARKS.md)
     # Time limits of a model's answer, counted from the start of its generation (not from waiting for its turn)
     llm_first_token_timeout: float = 60.0  # seconds to the first token (prompt reading), and the longest silence
     llm_timeout: float = 180.0  # seconds for the whole answer; what was written by then is kept
     llm_queue_timeout: float = 300.0  # seconds to wait while the local model answers other sessions
-    max_tokens: int = 350
+    max_tokens: int = 350  # the longest answer a model may write
+    # shorter for citizens (plain, two to four sentences); the model stops at the limit, the quotes still follow
+    audience_max_tokens: dict[str, int] = {"citizen": 120, "employee": 350, "student": 350}
     temperature: float = 0.1
     repeat_penalty: float = 1.1
     seed: int = 0  # sampling seed: the same question over the same sources gets the same answer
@@ -124,6 +140,8 @@ class Settings(BaseSettings):
         object.__setattr__(self, "home", home)
         for name in PATHS:
             value = getattr(self, name)
+            if value is None:
+                continue
             anchored = [home / p for p in value] if isinstance(value, list) else home / value
             object.__setattr__(self, name, anchored)
         return self
@@ -133,6 +151,10 @@ class Settings(BaseSettings):
         rebuild's collection."""
         suffix = collection[len(self.collection) :] if collection.startswith(self.collection) else f".{collection}"
         return self.index_dir / f"manifest{suffix}.json"
+
+    @property
+    def answer_cache_path(self) -> Path:
+        return self.cache_db or self.index_dir / "answers.sqlite"
 
     @property
     def lexical_dir(self) -> Path:

@@ -128,6 +128,7 @@ def corpus_index(tmp_path_factory, e5):
         models_dir=ROOT / "data" / "models",
         feedback_db=root / "feedback.sqlite",
         uploads_dir=root / "uploads",
+        cache_answers=False,  # tests of the cache turn it on with a file of their own
     )
     summary = Pipeline(settings, embedder=e5).run([CORPUS])
     return settings, summary
@@ -176,6 +177,7 @@ def subset_index(tmp_path_factory, e5):
         models_dir=ROOT / "data" / "models",
         feedback_db=root / "feedback.sqlite",
         uploads_dir=root / "uploads",
+        cache_answers=False,  # tests of the cache turn it on with a file of their own
     )
     summary = Pipeline(settings, embedder=e5).run([corpus])
     assert not summary.skipped, summary.skipped

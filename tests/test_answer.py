@@ -3,6 +3,7 @@ prompt injection, follow-ups, and the backends (Ollama against a test server, ll
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -209,14 +210,17 @@ def test_explaining_an_indicator_uses_the_catalogue_card(services):
 
 
 def test_ollama_backend_against_the_test_server(base_settings, e5):
-    with FakeOllama(reply="Bærekraftssenteret ble etablert i juni 2020 [1].") as server:
-        services = make_services(base_settings, e5, llm_backend="ollama", ollama_host=server.url)
+    with FakeOllama(reply="Bærekraftssenteret ble etablert i juni 2020 [1]. Det er et sekretariat [1].") as server:
+        services = make_services(base_settings, e5, llm_backend="ollama", ollama_host=server.url, cache_answers=False)
         stream = services.answerer.stream("Når ble Bærekraftssenteret etablert?")
         tokens = list(stream)
-        assert len(tokens) > 3, "tokens arrive one by one"
+        assert len(tokens) >= 3, "sentences arrive one by one, then the quotes"
         answer = stream.answer
         assert answer.backend == "ollama (gemma3:4b)"
-        assert answer.text.startswith("Bærekraftssenteret ble etablert i juni 2020 [1].\n\nFra kildene:")
+        assert re.match(
+            r"Bærekraftssenteret ble etablert i juni 2020 \[\d\]\. Det er et sekretariat \[1\]\.\n\nFra kildene:",
+            answer.text,
+        ), answer.text
         assert "«" in answer.text, "the model's answer is backed by quoted source sentences"
         assert answer.citations[0].n == 1
         paths = [p for p, _ in server.requests]
@@ -240,8 +244,11 @@ def test_loose_citations_are_tidied_as_they_stream(base_settings, e5):
     with FakeOllama(reply="Bærekraftssenteret ble etablert i juni 2020 [n: 2].") as server:
         services = make_services(base_settings, e5, llm_backend="ollama", ollama_host=server.url)
         answer = services.answerer.ask("Når ble Bærekraftssenteret etablert?")
-    assert answer.text.startswith("Bærekraftssenteret ble etablert i juni 2020 [2].")
-    assert 2 in [c.n for c in answer.citations]
+    cited = re.match(r"Bærekraftssenteret ble etablert i juni 2020 \[(\d)\]\.", answer.text)
+    assert cited and "[n" not in answer.text, answer.text
+    assert int(cited.group(1)) in [c.n for c in answer.citations]
+    source = answer.sources[int(cited.group(1)) - 1]
+    assert "2020" in source.text, "the citation points at the source that states the year"
 
 
 def test_a_code_answer_quotes_the_official_wording_first(base_settings, e5):
@@ -281,14 +288,16 @@ def test_auto_falls_through_when_ollama_fails(base_settings, e5, failure):
 
 @pytest.mark.parametrize("failure", ["dies mid-answer", "too slow for the whole answer"])
 def test_a_model_cut_short_keeps_what_the_reader_saw(base_settings, e5, failure):
-    kwargs = {"dies mid-answer": {"die_after": 4}, "too slow for the whole answer": {"token_delay": 0.5}}[failure]
-    with FakeOllama(reply="Bærekraftssenteret ble etablert av kommunedirektøren i juni 2020 [1].", **kwargs) as server:
+    kwargs = {"dies mid-answer": {"die_after": 6}, "too slow for the whole answer": {"token_delay": 0.5}}[failure]
+    reply = "Bærekraftssenteret er et sekretariat. Det ble etablert av kommunedirektøren i juni 2020 [1]."
+    with FakeOllama(reply=reply, **kwargs) as server:  # the first sentence is shown before the failure
         services = make_services(base_settings, e5, llm_backend="ollama", ollama_host=server.url, llm_timeout=2.5)
         stream = services.answerer.stream("When was Bærekraftssenteret established?")
         shown = "".join(stream)
     answer = stream.answer
     assert answer.text == shown.strip(), "the stored answer is what the reader saw"
-    assert answer.text.startswith("Bærekraftssenteret ble etablert"), "the model's words so far are kept"
+    assert answer.text.startswith("Bærekraftssenteret er et sekretariat."), "the sentence shown is kept"
+    assert "kommunedirektøren" not in answer.written, "a sentence never completed was never shown"
     reason = "replied with an error" if failure == "dies mid-answer" else "took more than 2 seconds"
     assert answer.notices == [f"The answer stops here: the language model {reason}."]
     assert "From the sources:" in answer.text and "«" in answer.text, "quotes back up the unfinished answer"

@@ -35,7 +35,16 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def server(subset_index, tmp_path):
+def ollama():
+    """A test server speaking Ollama's API, writing slowly enough that the early sources and quotes can be seen."""
+    from ollama_server import FakeOllama
+
+    with FakeOllama(reply="Kommunedirektøren etablerte Bærekraftssenteret i juni 2020 [1].", token_delay=0.25) as fake:
+        yield fake
+
+
+@pytest.fixture
+def server(subset_index, tmp_path, ollama):
     if not os.path.exists(CHROMIUM):
         pytest.fail("chromium is not installed: .ci/run installs it (apt-get install chromium)")
     s = subset_index
@@ -44,16 +53,16 @@ def server(subset_index, tmp_path):
         **os.environ,
         "ASSISTANT_INDEX_DIR": str(s.index_dir),
         "ASSISTANT_CORPUS_DIRS": json.dumps([str(d) for d in s.corpus_dirs]),
-        "ASSISTANT_LLM_BACKEND": "extractive",
+        "ASSISTANT_LLM_BACKEND": "ollama",
+        "OLLAMA_HOST": ollama.url,
         "ASSISTANT_FEEDBACK_DB": str(tmp_path / "fb.sqlite"),
+        "ASSISTANT_CACHE_DB": str(tmp_path / "answers.sqlite"),
     }
     proc = subprocess.Popen(
         [
             sys.executable,
             "-m",
-            "streamlit",
-            "run",
-            str(ROOT / "app.py"),
+            "assistant.web",  # what `make run` starts: services warmed before the server takes visitors
             "--server.address",
             "127.0.0.1",
             "--server.port",
@@ -98,14 +107,22 @@ def test_ask_in_a_real_browser(server, tmp_path):
         assert page.get_by_text("Traceback").count() == 0 and page.get_by_text("method").count() == 0
         box.fill("Når ble Bærekraftssenteret etablert?")
         box.press("Enter")
-        answer = page.get_by_text("juni 2020").first
-        expect(answer).to_be_visible(timeout=120_000)
+        early = page.get_by_text("Fra kildene (sitater) mens svaret skrives")
+        expect(early).to_be_visible(timeout=15_000)
+        assert page.get_by_text("Svar fra: ollama").count() == 0, "the quotes come before the model's answer"
+        expect(page.get_by_text("Kilder som brukes", exact=False).first).to_be_visible()
+        expect(page.get_by_text("Svar fra: ollama (gemma3:4b)")).to_be_visible(timeout=120_000)
+        expect(early).to_have_count(0, timeout=10_000)  # the answer replaced the early view
+        expect(page.get_by_text("Kommunedirektøren etablerte Bærekraftssenteret").first).to_be_visible()
         sources = page.get_by_text("Kilder (", exact=False).first
         expect(sources).to_be_visible(timeout=60_000)
         sources.click()
         expect(page.get_by_text("Åpne kilden").first).to_be_visible(timeout=30_000)
-        expect(page.get_by_text("Svar fra: extractive")).to_be_visible()
         shot = tmp_path / "answer.png"
         page.screenshot(path=str(shot), full_page=True)
         assert shot.stat().st_size > 10_000
+        box = page.get_by_placeholder("Skriv et spørsmål ...")
+        box.fill("Når ble Bærekraftssenteret etablert?")
+        box.press("Enter")
+        expect(page.get_by_text("fra svarlageret", exact=False).first).to_be_visible(timeout=30_000)
         browser.close()

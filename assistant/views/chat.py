@@ -7,6 +7,7 @@ import logging
 import streamlit as st
 
 from assistant.answer import Answer, Turn
+from assistant.sentences import quoted
 from assistant.services import Services
 from assistant.views.text import T
 
@@ -60,13 +61,34 @@ def show_feedback(svc: Services, answer: Answer, lang: str, key: str) -> None:
                 audience=answer.audience,
                 comment=comment,
             )
+            if rating < 0 and answer.cache_id is not None and svc.cache is not None:
+                svc.cache.forget(answer.cache_id)  # a wrong answer is not served again
             done.add(key)
             st.rerun()
 
 
 def caption(answer: Answer, lang: str) -> str:
     labels = T[lang]
-    return f"{labels['answered_by']}: {answer.backend}" + (f" ({labels['refused']})" if answer.refused else "")
+    text = f"{labels['answered_by']}: {answer.backend}" + (f" ({labels['refused']})" if answer.refused else "")
+    if answer.cached_at:
+        text += " · " + labels["from_cache"].format(when=answer.cached_at.replace("T", " ").removesuffix("+00:00"))
+    return text
+
+
+def show_evidence(answer: Answer, lang: str) -> None:
+    """What is known at once, before any model writes: the sources that will be used, the catalogue card of a
+    code asked about, and the sentences that best support an answer, marked as quotes."""
+    labels = T[lang]
+    titles = "; ".join(
+        f"[{s.rank}] {s.metadata.get('title', '')} ({labels['as_of']} {s.metadata.get('as_of', '')})"
+        for s in answer.sources
+    )
+    st.caption(f"{labels['early_sources']}: {titles}")
+    if answer.code and answer.sources:
+        with st.container(border=True):
+            st.markdown(answer.sources[0].text.replace("\n", "  \n"))
+    if answer.quotes:
+        st.markdown(f"**{labels['early_quotes']}**\n\n" + quoted(answer.quotes))
 
 
 def show_answer(svc: Services, answer: Answer, lang: str, key: str) -> None:
@@ -77,15 +99,26 @@ def show_answer(svc: Services, answer: Answer, lang: str, key: str) -> None:
 
 
 def ask(svc: Services, question: str, lang: str, audience: str) -> Answer | None:
-    """Stream an answer into the current container and keep it in the conversation."""
+    """Show the sources and quotes at once, then stream the answer below them (the early view goes when the
+    answer is complete), and keep it in the conversation."""
+    labels = T[lang]
+    early, status = st.empty(), st.empty()
     try:
-        stream = svc.answerer.stream(question, history(), audience=audience)
-        st.write_stream(stream)
+        answer = svc.answerer.prepare(question, history(), audience)
+        if not answer.refused:
+            with early.container():
+                show_evidence(answer, lang)
+
+        def waiting(ahead: int) -> None:
+            status.caption(labels["queue"].format(ahead=ahead))
+
+        st.write_stream(svc.answerer.generate(answer, on_wait=waiting))
     except Exception:  # noqa: BLE001 - a person sees a message in their language, never a traceback
         log.exception("answering failed")
-        st.error(T[lang]["error"])
+        st.error(labels["error"])
         return None
-    answer = stream.answer
+    early.empty()
+    status.empty()
     st.caption(caption(answer, lang))
     show_sources(answer, lang)
     answers().append(answer)

@@ -1,0 +1,95 @@
+"""Checks of a model's answer against what it was given: numbers that occur in none of its sources, citations that
+stand in for the noun they should name, and sentences that echo the prompt's own instructions."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# a number as written in either language: 91, 2 020, 14 000, 1,5, 81.57, 97 %, 23. august 2022 (the 23), 11.6.2
+NUMBER = re.compile(r"(?<![\w.,])\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?:[.,]\d+)?(?![\w])|(?<![\w])\d+(?:[.,:]\d+)*")
+CITATION = re.compile(r"\[\d{1,2}\]")
+LIST_MARK = re.compile(r"^\s*(?:\d+[.)]|[-*•])\s+", re.MULTILINE)
+# "[n]", "[kilde]", "[source]", "[nummer]": the prompt's placeholder written out instead of a number
+PLACEHOLDER = re.compile(r"\[\s*(?:n|nr|number|nummer|kilde|source|x|\.\.\.|…)\s*\]", re.IGNORECASE)
+# a citation where the answer should name something: "the KPI that covers this is [1]", "er [2] og [3]"
+CITATION_AS_NOUN = re.compile(
+    r"(?<![\w-])(?:is|are|was|were|called|named|er|var|heter|kalles|het|including|blant annet|som|like|such as|"
+    r"and|og|the|den|det|de|om|about|:)\s*\[\d{1,2}\](?:\s*(?:,|og|and|or|eller)\s*\[\d{1,2}\])*\s*(?:[.,;:!?]|$)",
+    re.IGNORECASE,
+)
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÆØÅ«\"(\[*_>-])|\n+")
+
+
+def digits(number: str) -> str:
+    """The digits of a number, grouping spaces and the decimal sign aside: "2 020" -> "2020", "1,5" -> "1.5"."""
+    plain = re.sub(r"[ \u00a0\u202f]", "", number)
+    return plain.replace(",", ".").strip(".:")
+
+
+def numbers(text: str) -> list[str]:
+    """The numbers in a text, citations and list markers left out."""
+    cleaned = LIST_MARK.sub(" ", CITATION.sub(" ", text))
+    return [digits(found) for found in NUMBER.findall(cleaned)]
+
+
+def supported(number: str, evidence: str) -> bool:
+    """Does `number` occur in `evidence` (a source's text, or the question)? A whole number may be written with
+    grouping spaces or a thousands separator there, and "50" is found in "50 %" but not in "150"."""
+    known = set(numbers(evidence))
+    if number in known or any(k.replace(".", "") == number for k in known):  # "14.000" written as 14000
+        return True
+    value = _value(number)
+    return value is not None and any(_value(k) == value for k in known)  # "97" for "97,00"
+
+
+def _value(number: str) -> float | None:
+    try:
+        return float(number) if number.count(".") <= 1 else None
+    except ValueError:
+        return None
+
+
+@dataclass
+class Finding:
+    sentence: str
+    kind: str  # "number" (not in its sources), "placeholder", "citation_as_noun", "echo" (of the prompt)
+    detail: str
+
+
+def sentences(text: str) -> list[str]:
+    return [part for part in SENTENCE_END.split(text) if part.strip()]
+
+
+def cited_sources(sentence: str, sources: list[str]) -> list[str]:
+    """The texts of the sources a sentence cites ([2] -> sources[1]); all of them when it cites none."""
+    cited = [int(n) for n in re.findall(r"\[(\d{1,2})\]", sentence) if 1 <= int(n) <= len(sources)]
+    return [sources[n - 1] for n in cited] or sources
+
+
+def check(answer: str, sources: list[str], question: str, prompt_text: str = "") -> list[Finding]:
+    """Every problem sentence of a model's answer. `sources` are the texts it was given, numbered from 1;
+    `prompt_text` is the prompt's own wording (system and instructions), which an answer must not repeat."""
+    out = []
+    echo = _shingles(prompt_text)
+    for sentence in sentences(answer):
+        if PLACEHOLDER.search(sentence):
+            out.append(Finding(sentence, "placeholder", PLACEHOLDER.search(sentence).group(0)))  # type: ignore[union-attr]
+            continue
+        if CITATION_AS_NOUN.search(sentence):
+            out.append(Finding(sentence, "citation_as_noun", CITATION_AS_NOUN.search(sentence).group(0)))  # type: ignore[union-attr]
+            continue
+        if echo and len(_shingles(sentence) & echo) >= 2:
+            out.append(Finding(sentence, "echo", "repeats the prompt's instructions"))
+            continue
+        evidence = " ".join([*cited_sources(sentence, sources), question])
+        missing = [n for n in numbers(sentence) if not supported(n, evidence)]
+        if missing:
+            out.append(Finding(sentence, "number", ", ".join(missing)))
+    return out
+
+
+def _shingles(text: str, size: int = 6) -> set[str]:
+    """Runs of `size` words: two shared runs mean a sentence copies the text."""
+    words = re.findall(r"[\wæøå]+", text.lower())
+    return {" ".join(words[i : i + size]) for i in range(len(words) - size + 1)}

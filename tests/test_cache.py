@@ -1,0 +1,150 @@
+"""The answer cache with the real Ollama client against the test server (which counts the model's answers), the real
+retriever and index: repeats and near-repeats served at once, other questions never, and every change that
+affects an entry (its sources, the prompts, a thumbs-down) ending its reuse."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from assistant.cache import AnswerCache, same_meaning
+from assistant.services import Services
+from ingest.pipeline import Pipeline
+
+from conftest import ROOT, write_md
+from ollama_server import FakeOllama
+
+QUESTION = "Når ble Bærekraftssenteret etablert?"
+
+
+def chats(server: FakeOllama) -> int:
+    return sum(path == "/api/chat" for path, _ in server.requests)
+
+
+@pytest.fixture
+def setup(settings, docs, minilm, tmp_path):
+    write_md(
+        docs / "centre.nb.md",
+        "Senteret",
+        "nb",
+        "# Senteret\nBærekraftssenteret ble etablert i juni 2020 av "
+        "kommunedirektøren. Senteret arbeider med bærekraftsmål 11 og 12 og måler byen med U4SSC.",
+    )
+    Pipeline(settings, embedder=minilm).run([docs])
+    with FakeOllama(reply="Bærekraftssenteret ble etablert i juni 2020 [1].") as server:
+        live = settings.model_copy(
+            update={
+                "llm_backend": "ollama",
+                "ollama_host": server.url,
+                "cache_db": tmp_path / "answers.sqlite",
+                "prompts_dir": ROOT / "prompts",
+                "refuse_below": 0.0,
+                "answer_above": 0.0,
+            }
+        )
+        yield Services(live, embedder=minilm), server, docs
+
+
+def test_a_repeated_question_is_answered_from_the_cache(setup):
+    services, server, _ = setup
+    first = services.answerer.ask(QUESTION)
+    assert first.backend == "ollama (gemma3:4b)" and not first.cached_at and first.cache_id
+    again = services.answerer.ask("  når ble bærekraftssenteret etablert  ")  # case, spaces, no question mark
+    assert chats(server) == 1, "the model answered once"
+    assert again.text == first.text and again.cached_at and again.backend == first.backend
+    assert [c.n for c in again.citations] == [c.n for c in first.citations]
+    assert services.cache.stats()["hits"] == 1
+
+
+def test_a_near_repeat_with_a_typo_is_reused_but_never_another_code_or_another_question(setup):
+    services, server, _ = setup
+    services.answerer.ask(QUESTION)
+    typo = services.answerer.ask("Når ble Bærekraftsenteret etablert?")  # one s missing
+    assert typo.cached_at and chats(server) == 1
+    for other in ("Når ble Bærekraftssenteret nedlagt?", "Hvorfor ble Bærekraftssenteret etablert?"):
+        assert not services.answerer.ask(other).cached_at, other
+    services.answerer.ask("Hva handler bærekraftsmål 11 om?")
+    assert not services.answerer.ask("Hva handler bærekraftsmål 12 om?").cached_at, "SDG 12 is not SDG 11"
+
+
+def test_a_changed_source_a_changed_prompt_or_a_thumbs_down_ends_the_reuse(setup, tmp_path):
+    services, server, docs = setup
+    first = services.answerer.ask(QUESTION)
+    write_md(
+        docs / "centre.nb.md",
+        "Senteret",
+        "nb",
+        "# Senteret\nBærekraftssenteret ble etablert i juni 2020. Senteret har nå ti ansatte.",
+    )
+    services.reindex([docs])
+    assert not services.answerer.ask(QUESTION).cached_at, "its source changed: answered afresh"
+    prompts = tmp_path / "prompts"
+    shutil.copytree(ROOT / "prompts", prompts)
+    (prompts / "answer.nb.txt").write_text((prompts / "answer.nb.txt").read_text() + "\n", encoding="utf-8")
+    edited = Services(services.settings.model_copy(update={"prompts_dir": prompts}), embedder=services.embedder)
+    assert not edited.answerer.ask(QUESTION).cached_at, "other prompts: answered afresh"
+    reused = services.answerer.ask(QUESTION)
+    assert reused.cached_at and services.cache.forget(reused.cache_id)
+    assert not services.answerer.ask(QUESTION).cached_at, "after a thumbs-down: answered afresh"
+    assert first.cache_id != reused.cache_id
+
+
+def test_cutting_words_decide_a_near_repeat():
+    assert same_meaning("When did Trondheim's UN status begin?", "When did Trondheim's UN status begin", "")
+    assert not same_meaning("When did the UN status expire?", "When did the UN status begin?", "It began in 2019.")
+    assert not same_meaning("Which cities got one after Trondheim?", "Which cities got one before Trondheim?", "")
+    assert not same_meaning("Who helps the students?", "Who do the students help?", "Students help firms.")
+    assert not same_meaning("Brukte Asker rammeverket fra Trondheim?", "Brukte Trondheim rammeverket fra Asker?", "")
+    assert same_meaning(
+        "What is the centre's phone number, please?",
+        "What is the centre's phone number",
+        "The centre's phone number is 72 54 00 00.",
+    ), "politeness changes nothing"
+    assert not same_meaning(
+        "What is the phone number of the centre?",
+        "What is the centre's phone number",
+        "The centre's phone number is 72 54 00 00.",
+    ), "another order: answered afresh, to be safe"
+
+
+def test_the_cache_command_warms_shows_and_clears(setup, tmp_path):
+    services, server, _ = setup
+    questions = tmp_path / "questions.jsonl"
+    questions.write_text(
+        "\n".join(json.dumps({"question": q}) for q in (QUESTION, "Hva er bærekraftsmål 11?")), encoding="utf-8"
+    )
+    s = services.settings
+    env = {
+        **os.environ,
+        "ASSISTANT_INDEX_DIR": str(s.index_dir),
+        "ASSISTANT_EMBEDDER": s.embedder,
+        "ASSISTANT_LLM_BACKEND": "ollama",
+        "OLLAMA_HOST": server.url,
+        "ASSISTANT_CACHE_DB": str(s.cache_db),
+        "ASSISTANT_REFUSE_BELOW": "0",
+        "ASSISTANT_ANSWER_ABOVE": "0",
+        "ASSISTANT_CORPUS_DIRS": json.dumps([str(d) for d in s.corpus_dirs]),
+    }
+
+    def cli(*args):
+        done = subprocess.run(
+            [sys.executable, "-m", "assistant", "cache", *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=ROOT,
+            timeout=600,
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    assert cli("warm", str(questions)).startswith("2 answered")
+    assert cli("warm", str(questions)).startswith("0 answered, 2 already cached")
+    assert json.loads(cli("stats", "--json"))["entries"] == 2
+    assert cli("clear").startswith("2 cached answers removed")
+    assert AnswerCache(s.cache_db).stats()["entries"] == 0

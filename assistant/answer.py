@@ -36,7 +36,7 @@ FOLLOW_UP = re.compile(
     re.IGNORECASE,
 )
 TEXT = Section("answer")
-LONG_LINE = 400  # characters: a longer line of a catalogue card is cut to its best sentences for the model
+LONG_LINE = 250  # characters: a longer line of a catalogue card is cut to its best sentence for the model
 
 
 @dataclass
@@ -283,7 +283,7 @@ class Answerer:
         chosen = [rest[i] for i in sorted(best)]
         # a paragraph on one line (a goal's "about") gives its two best sentences
         chosen = [
-            line if len(line) <= LONG_LINE else " ".join(sentences.best(question, f"-\n{line}", 2)) for line in chosen
+            line if len(line) <= LONG_LINE else " ".join(sentences.best(question, f"-\n{line}", 1)) for line in chosen
         ]
         return "\n".join(lines[:2] + chosen)
 

@@ -18,7 +18,7 @@ from assistant.lexical import tokens
 
 _WRAPPED = re.compile(r"(?<!\n)\n(?![\n\-*•|#>]|\d+[.)]\s)")  # hard-wrapped Markdown lines belong to one sentence
 _ITEM = re.compile(r"^([-*•]|\d+[.)])\s")
-MAX_ITEMS = 12
+MAX_ITEMS = 8  # items of a list brought along with its lead-in
 MIN_QUOTE = 25  # characters: a shorter sentence says too little to quote
 # Abbreviations of municipal Norwegian (lower case, as written mid-sentence) that Moses's Norwegian list lacks
 EXTRA_ABBREVIATIONS = {

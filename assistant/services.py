@@ -83,7 +83,7 @@ class Services:
 
     @cached_property
     def feedback(self) -> FeedbackStore:
-        return FeedbackStore(self.settings.feedback_db)
+        return FeedbackStore(self.settings.feedback_db, self.settings.feedback_url)
 
     @cached_property
     def password_gate(self) -> PasswordGate:

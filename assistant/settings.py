@@ -72,9 +72,9 @@ class Settings(BaseSettings):
     fake_replies: list[str] = ["This is the fake backend's answer [1]."]  # what the `fake` backend says, in turn
     audience: Audience = "citizen"
     prompts_dir: Path = Path("prompts")
-    answer_sources: int = 4  # chunks given to the model
-    card_lines: int = 6  # of a catalogue card given to the model, the lines that best match (0: the whole card)
-    context_sentences: int = 4  # of each chunk, the sentences that best match the question (shorter prompts)
+    answer_sources: int = 3  # chunks given to the model (each ~25 ms a token of the first token's wait)
+    card_lines: int = 4  # of a catalogue card given to the model, the lines that best match (0: the whole card)
+    context_sentences: int = 2  # of each chunk, the sentences that best match the question (shorter prompts)
     quote_sentences: int = 3  # the best supporting sentences, quoted (extractive answers, shown at once)
     quote_evidence: bool = True  # after a model's answer, quote the source sentences that best support it
     # a model's sentence with a number none of its sources has, a "[n]", a citation where a name belongs, or the
@@ -84,10 +84,10 @@ class Settings(BaseSettings):
     # Refusal, calibrated on the dev questions plus off-topic ones (BENCHMARKS.md): answer when the question
     # names a known code, or the best chunk's cosine similarity is >= answer_above, or it is >= refuse_below and
     # at least min_coverage of the question's words occur in the top chunks and min_known of them in the corpus.
-    answer_above: float = 0.90
-    refuse_below: float = 0.815
-    min_coverage: float = 0.5
-    min_known: float = 0.6
+    answer_above: float = 0.855
+    refuse_below: float = 0.78
+    min_coverage: float = 0.7
+    min_known: float = 0.4
     # The answer cache (SQLite beside the index): repeats and near-repeats answered at once
     cache_answers: bool = True
     cache_db: Path | None = None  # default: answers.sqlite in the index folder
@@ -115,6 +115,7 @@ class Settings(BaseSettings):
 
     # App
     feedback_db: Path = Path("data/feedback.sqlite")
+    feedback_url: str | None = None  # a database app replicas share (SQLAlchemy URL), instead of feedback_db
     uploads_dir: Path = Path("data/uploads")
     upload_max_mb: float = 20.0
     admin_password: str | None = None  # the admin page exists only when this is set

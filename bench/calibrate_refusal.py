@@ -82,9 +82,11 @@ def main() -> None:
         if on >= GOAL:
             scored.append((off, on, thresholds))
     best_off = max(s[0] for s in scored)
-    candidates = sorted(s for s in scored if s[0] == best_off)  # the most on-topic answered last
-    s = svc.settings
-    current = (s.answer_above, s.refuse_below, s.min_coverage, s.min_known)
+    best_on = max(s[1] for s in scored if s[0] == best_off)
+    # among the ties, the lowest thresholds: the one that refuses least beyond what the calibration asks
+    candidates = sorted((s for s in scored if s[:2] == (best_off, best_on)), key=lambda s: sum(s[2]), reverse=True)
+    settings = svc.settings
+    current = (settings.answer_above, settings.refuse_below, settings.min_coverage, settings.min_known)
     scoped = sum(r[1] for r in calibration if r[3])
     print(
         f"calibration: {sum(not r[3] for r in calibration)} on-topic, {sum(r[3] for r in calibration)} off-topic "

@@ -6,7 +6,7 @@ RUN pip install --index-url https://download.pytorch.org/whl/cpu torch==2.13.0
 COPY pyproject.toml README.md ./
 COPY assistant assistant
 COPY ingest ingest
-RUN pip install ".[server]"
+RUN pip install ".[postgres]"
 COPY app.py ./
 COPY corpus corpus
 COPY prompts prompts

@@ -173,12 +173,16 @@ class ChatModelBackend(Backend):
         if self.limit_field and prompt.max_tokens:
             model = model.model_copy(update={self.limit_field: prompt.max_tokens})
         chunks = (c.content if isinstance(c.content, str) else "" for c in model.stream(prompt.messages))
+        started = False
         try:
-            yield from pull(chunks, self.name, self.first_token_timeout, self.timeout)
+            for token in pull(chunks, self.name, self.first_token_timeout, self.timeout):
+                started = True
+                yield token
         except LLMError:
             raise
         except Exception as exc:  # connection refused, HTTP errors, read time-outs, bad replies
-            raise LLMError(f"{self.name} failed: {_reason(exc)}", _kind(exc)) from exc
+            # a connection dropped after the answer began was reached: it failed mid-answer
+            raise LLMError(f"{self.name} failed: {_reason(exc)}", "error" if started else _kind(exc)) from exc
 
     def complete(self, messages: Messages) -> str:
         """One reply, not streamed (used to condense follow-ups)."""

@@ -22,7 +22,7 @@ from assistant.embeddings import Embedder
 from assistant.language import detect_language
 from assistant.lexical import LexicalIndex, expand, sync, tokens
 from assistant.settings import SearchMode
-from assistant.store import Store
+from assistant.store import IndexUnavailable, Store, reaching
 
 log = logging.getLogger(__name__)
 RRF_K = 60
@@ -223,7 +223,8 @@ class Retriever:
         self.refresh_seconds = refresh_seconds
         self._checked = time.monotonic()
         self._refreshing = threading.Lock()
-        self.snapshot = Snapshot.load(store, lexical_dir)
+        with reaching(store.where):
+            self.snapshot = Snapshot.load(store, lexical_dir)
 
     @property
     def newest_year(self) -> int | None:
@@ -239,7 +240,7 @@ class Retriever:
     def refresh(self, stale: Snapshot | None = None) -> None:
         """Load the collection in service now (after an ingestion in this process, or when it went away); with
         `stale`, only if no other thread has replaced that snapshot meanwhile."""
-        with self._refreshing:
+        with self._refreshing, reaching(self.snapshot.store.where):
             if stale is None or self.snapshot is stale:
                 self.snapshot = Snapshot.load(self.snapshot.store.reopen(), self.lexical_dir)
             self._checked = time.monotonic()
@@ -300,14 +301,17 @@ class Retriever:
         mode = mode or self.mode
         codes = find_codes(query, self.catalog) if codes is None else codes
         snap = self.snapshot
-        try:
-            return self._search(snap, query, k, mode, language, doc_type, codes)
-        except Exception as exc:  # noqa: BLE001 - the collection went away (a rebuild replaced it): reload once
-            if snap is self.snapshot and snap.store.reopen() is snap.store:
-                raise  # the index in service is the same: a real error
-            log.info("the index in service changed (%s); reloading", exc)
-            self.refresh(stale=snap)
-            return self._search(self.snapshot, query, k, mode, language, doc_type, codes)
+        with reaching(snap.store.where):  # the server went away: a clear message, and it works again when back
+            try:
+                return self._search(snap, query, k, mode, language, doc_type, codes)
+            except IndexUnavailable:
+                raise
+            except Exception as exc:  # noqa: BLE001 - the collection went away (a rebuild replaced it): reload once
+                if snap is self.snapshot and snap.store.reopen() is snap.store:
+                    raise  # the index in service is the same: a real error
+                log.info("the index in service changed (%s); reloading", exc)
+                self.refresh(stale=snap)
+                return self._search(self.snapshot, query, k, mode, language, doc_type, codes)
 
     def _search(
         self,

@@ -20,7 +20,7 @@ from assistant.prompts import Prompts
 from assistant.quiz import load_quiz_files
 from assistant.retrieval import Retriever
 from assistant.settings import Settings
-from assistant.store import Store
+from assistant.store import Store, reaching
 
 
 class ReindexError(RuntimeError):
@@ -133,16 +133,18 @@ class Services:
         return out
 
     def status(self) -> dict:
-        """What the index holds: for the app's sidebar and `assistant status`."""
+        """What the index holds: for the app's sidebar and `assistant status` (raises IndexUnavailable)."""
         store = self.retriever.store  # the collection in service now
         manifest = Manifest.load(self.settings.manifest_for(store.name))
+        with reaching(store.where):
+            chunks = store.count()
         return {
             "index": self.settings.chroma_url or str(self.settings.chroma_dir),
             "collection": self.settings.collection,
             "embedder": self.embedder.spec,
             "embedder_name": getattr(self.embedder, "name", self.embedder.spec),
             "files": len(manifest.files),
-            "chunks": store.count(),
+            "chunks": chunks,
             "last_ingestion": manifest.last_run.get("finished_at"),
             "last_summary": manifest.last_run,
         }

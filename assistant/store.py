@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 from urllib.parse import urlparse
 
 import chromadb
+import httpx
 import numpy as np
 from chromadb.api.types import Embeddable, EmbeddingFunction
 from chromadb.config import Settings as ChromaSettings
@@ -24,6 +26,29 @@ READ_PAGE = 5000
 
 class StoreError(RuntimeError):
     """The index cannot be used; the message says why and what to do."""
+
+
+class IndexUnavailable(StoreError):
+    """The Chroma server cannot be reached (down, restarting, network); the message says where. Nothing is lost:
+    the same requests work again when it is back."""
+
+
+@contextmanager
+def reaching(where: str) -> Iterator[None]:
+    """Turn a lost connection to the index server into IndexUnavailable, with a message a person understands."""
+    try:
+        yield
+    except StoreError:
+        raise
+    except Exception as exc:
+        if isinstance(exc, (httpx.TransportError, ConnectionError)) or "Could not connect to a Chroma server" in str(
+            exc
+        ):
+            raise IndexUnavailable(
+                f"the index server at {where} cannot be reached ({type(exc).__name__}: "
+                f"{str(exc)[:120]}); answers resume when it is back"
+            ) from exc
+        raise
 
 
 class EmbedderMismatch(StoreError):
@@ -43,14 +68,17 @@ def open_client(settings: Settings) -> chromadb.ClientAPI:
         if not url.hostname:
             raise StoreError(f"ASSISTANT_CHROMA_URL={settings.chroma_url!r} is not a URL like http://127.0.0.1:8000")
         try:
-            return chromadb.HttpClient(
-                host=url.hostname,
-                port=url.port or (443 if url.scheme == "https" else 8000),
-                ssl=url.scheme == "https",
-                settings=chroma_settings,
-            )
+            with reaching(settings.chroma_url):
+                return chromadb.HttpClient(
+                    host=url.hostname,
+                    port=url.port or (443 if url.scheme == "https" else 8000),
+                    ssl=url.scheme == "https",
+                    settings=chroma_settings,
+                )
+        except IndexUnavailable:
+            raise
         except Exception as exc:
-            raise StoreError(f"cannot reach the Chroma server at {settings.chroma_url}: {exc}") from exc
+            raise StoreError(f"cannot use the Chroma server at {settings.chroma_url}: {exc}") from exc
     try:
         settings.chroma_dir.mkdir(parents=True, exist_ok=True)
         return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
@@ -107,8 +135,9 @@ class Store:
         self.embedder = embedder
         self.client = client or open_client(settings)
         self.where = settings.chroma_url or str(settings.chroma_dir)
-        self.name = name or Versions(self.client, settings.collection).active()
-        self._collection = self._open()
+        with reaching(self.where):
+            self.name = name or Versions(self.client, settings.collection).active()
+            self._collection = self._open()
 
     def _open(self):
         name = self.name

@@ -44,16 +44,29 @@ def main() -> None:
                 cache = AnswerCache(Path(tmp) / f"{n}.sqlite", args.similarity)
                 first = answerer.ask(row["a"])
                 key = Key(first.language, first.audience, "bench", "v")
-                cache.put(row["a"], embedder.query(row["a"]), find_codes(row["a"], services.catalog), key, [],
-                          {"text": first.text})
-                hit = cache.find(row["b"], embedder.query(row["b"]), find_codes(row["b"], services.catalog),
-                                 Key(first.language, first.audience, "bench", "v"), lambda sources: True)
+                cache.put(
+                    row["a"],
+                    embedder.query(row["a"]),
+                    find_codes(row["a"], services.catalog),
+                    key,
+                    [],
+                    {"text": first.text},
+                )
+                hit = cache.find(
+                    row["b"],
+                    embedder.query(row["b"]),
+                    find_codes(row["b"], services.catalog),
+                    Key(first.language, first.audience, "bench", "v"),
+                    lambda sources: True,
+                )
                 outcome[row["same"]][0] += hit is not None
                 outcome[row["same"]][1] += 1
                 if hit is not None and not row["same"]:
                     wrong.append((row["a"], row["b"], round(hit.similarity, 3)))
-        print(f"{name} (similarity >= {args.similarity}): same meaning reused {outcome[True][0]}/{outcome[True][1]}, "
-              f"different meaning reused {outcome[False][0]}/{outcome[False][1]}")
+        print(
+            f"{name} (similarity >= {args.similarity}): same meaning reused {outcome[True][0]}/{outcome[True][1]}, "
+            f"different meaning reused {outcome[False][0]}/{outcome[False][1]}"
+        )
         for pair in wrong:
             print("   wrongly reused:", pair)
     with tempfile.TemporaryDirectory() as tmp:
@@ -70,8 +83,10 @@ def main() -> None:
             answer = timed.answerer.ask(question)
             cached.append(time.perf_counter() - started)
             assert answer.cached_at
-        print(f"fake backend (no model time): first answer p50 {statistics.median(fresh):.3f} s, the repeat from "
-              f"the cache p50 {statistics.median(cached):.3f} s (goal: a repeat complete within 0.5 s)")
+        print(
+            f"fake backend (no model time): first answer p50 {statistics.median(fresh):.3f} s, the repeat from "
+            f"the cache p50 {statistics.median(cached):.3f} s (goal: a repeat complete within 0.5 s)"
+        )
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ from assistant.embeddings import Embedder, embedder_for
 from assistant.lock import IndexBusy, index_lock
 from assistant.manifest import FileEntry, Manifest
 from assistant.settings import Settings
-from assistant.store import Store, StoreError, Versions, open_client
+from assistant.store import IndexUnavailable, Store, StoreError, Versions, open_client, reaching
 from ingest.chunking import Chunker
 from ingest.files import discover, key_for
 from ingest.loaders import CATALOG_SUFFIXES, LOADERS, SUPPORTED, LoadError, load_pdf, load_yaml
@@ -112,10 +112,12 @@ class Pipeline:
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
+        """The index lock for the run; a lost index server ends the run with a message (files done so far stay
+        done: the next run continues where this one stopped)."""
         try:
-            with index_lock(self.settings.index_dir):
+            with index_lock(self.settings.index_dir), reaching(self.settings.chroma_url or "the index"):
                 yield
-        except IndexBusy as exc:
+        except (IndexBusy, IndexUnavailable) as exc:
             raise IngestError(str(exc)) from exc
 
     def _client(self):

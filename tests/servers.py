@@ -11,6 +11,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
@@ -26,11 +27,18 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_for(url: str, seconds: float, proc: subprocess.Popen) -> None:
+def launch(command: list[str], log: Path, env: dict[str, str] | None = None) -> subprocess.Popen:
+    """Start a server with its output in a log file: a pipe nobody reads fills up and stalls a chatty server."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("ab") as out:
+        return subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env)
+
+
+def wait_for(url: str, seconds: float, proc: subprocess.Popen, log: Path) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"{proc.args[0]} exited: {proc.stdout.read() if proc.stdout else ''}")
+            raise RuntimeError(f"{proc.args[0]} exited: {log.read_text(errors='replace')[-2000:]}")
         try:
             with urllib.request.urlopen(url, timeout=2) as response:
                 if response.status == 200:
@@ -51,10 +59,13 @@ class ChromaServer:
 
     def start(self) -> ChromaServer:
         env = {**os.environ, "ANONYMIZED_TELEMETRY": "False"}
-        self.proc = subprocess.Popen([str(BIN / "chroma"), "run", "--path", str(self.path), "--host", "127.0.0.1",
-                                      "--port", str(self.port)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                     text=True, env=env)
-        wait_for(f"{self.url}/api/v2/heartbeat", 60, self.proc)
+        log = self.path.with_name(self.path.name + ".log")
+        self.proc = launch(
+            [str(BIN / "chroma"), "run", "--path", str(self.path), "--host", "127.0.0.1", "--port", str(self.port)],
+            log,
+            env,
+        )
+        wait_for(f"{self.url}/api/v2/heartbeat", 60, self.proc, log)
         return self
 
     def stop(self) -> None:
@@ -76,18 +87,34 @@ class ChromaServer:
 class LlamaServer:
     """llama-cpp-python's own OpenAI-compatible server with a GGUF file."""
 
-    def __init__(self, model: Path) -> None:
-        self.model = model
+    def __init__(self, model: Path, log: Path) -> None:
+        self.model, self.log = model, log
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/v1"
         self.proc: subprocess.Popen | None = None
 
     def __enter__(self) -> LlamaServer:
-        self.proc = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model", str(self.model), "--host",
-                                      "127.0.0.1", "--port", str(self.port), "--n_ctx", "4096", "--n_threads", "2",
-                                      "--model_alias", "qwen-0.5b"],
-                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        wait_for(f"{self.url}/models", 180, self.proc)
+        self.proc = launch(
+            [
+                sys.executable,
+                "-m",
+                "llama_cpp.server",
+                "--model",
+                str(self.model),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--n_ctx",
+                "4096",
+                "--n_threads",
+                "2",
+                "--model_alias",
+                "qwen-0.5b",
+            ],
+            self.log,
+        )
+        wait_for(f"{self.url}/models", 180, self.proc, self.log)
         return self
 
     def __exit__(self, *exc) -> None:
@@ -105,40 +132,58 @@ def postgres_binaries() -> Path | None:
 
 
 class PostgresServer:
-    """A throw-away PostgreSQL cluster in `path`, run as the `postgres` system user (it refuses root)."""
+    """A throw-away PostgreSQL cluster, run as the `postgres` system user (it refuses root). Its folder is made in
+    the system's temporary folder because pytest's own is closed to other users."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self) -> None:
         self.bin = postgres_binaries()
-        self.path = path
         self.port = free_port()
         self.url = f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
+        self.path = Path(tempfile.mkdtemp(prefix="assistant-pg-"))
 
     def _run(self, *args: str) -> None:
         runner = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-        subprocess.run([*runner, *args], check=True, capture_output=True, text=True, timeout=120)
+        done = subprocess.run([*runner, *args], capture_output=True, text=True, timeout=120)
+        if done.returncode:
+            raise RuntimeError(f"{Path(args[0]).name} failed ({done.returncode}): {done.stderr or done.stdout}")
 
     def __enter__(self) -> PostgresServer:
         assert self.bin is not None
-        self.path.mkdir(parents=True, exist_ok=True)
         if os.geteuid() == 0:
             shutil.chown(self.path, "postgres", "postgres")
-            os.chmod(self.path.parent, 0o777)
         data = self.path / "data"
         self._run(str(self.bin / "initdb"), "-D", str(data), "--auth=trust", "-U", "postgres")
-        self._run(str(self.bin / "pg_ctl"), "-D", str(data), "-l", str(self.path / "log"), "-w", "-o",
-                  f"-p {self.port} -k {self.path} -c listen_addresses=127.0.0.1", "start")
+        self._run(
+            str(self.bin / "pg_ctl"),
+            "-D",
+            str(data),
+            "-l",
+            str(self.path / "log"),
+            "-w",
+            "-o",
+            f"-p {self.port} -k {self.path} -c listen_addresses=127.0.0.1",
+            "start",
+        )
         return self
 
     def __exit__(self, *exc) -> None:
-        self._run(str(self.bin / "pg_ctl"), "-D", str(self.path / "data"), "-m", "fast", "-w", "stop")
+        try:
+            self._run(str(self.bin / "pg_ctl"), "-D", str(self.path / "data"), "-m", "fast", "-w", "stop")
+        finally:
+            shutil.rmtree(self.path, ignore_errors=True)
 
 
 class FaultyOpenAI:
     """An OpenAI-compatible chat endpoint that fails as asked: "stall" (no byte for `seconds`), "500", or "close"
     (the stream ends after `after` tokens without its end)."""
 
-    def __init__(self, fault: str, seconds: float = 10.0, after: int = 3,
-                 reply: str = "Bærekraftssenteret ble etablert i juni 2020 [1].") -> None:
+    def __init__(
+        self,
+        fault: str,
+        seconds: float = 10.0,
+        after: int = 3,
+        reply: str = "Bærekraftssenteret ble etablert i juni 2020 [1].",
+    ) -> None:
         self.fault, self.seconds, self.after, self.reply = fault, seconds, after, reply
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
@@ -182,10 +227,24 @@ class FaultyOpenAI:
                         self.wfile.flush()
                         self.connection.shutdown(socket.SHUT_RDWR)
                         return
-                    self._event({"id": "x", "object": "chat.completion.chunk", "created": 0, "model": "m",
-                                 "choices": [{"index": 0, "delta": {"content": word + " "}, "finish_reason": None}]})
-                self._event({"id": "x", "object": "chat.completion.chunk", "created": 0, "model": "m",
-                             "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
+                    self._event(
+                        {
+                            "id": "x",
+                            "object": "chat.completion.chunk",
+                            "created": 0,
+                            "model": "m",
+                            "choices": [{"index": 0, "delta": {"content": word + " "}, "finish_reason": None}],
+                        }
+                    )
+                self._event(
+                    {
+                        "id": "x",
+                        "object": "chat.completion.chunk",
+                        "created": 0,
+                        "model": "m",
+                        "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
+                    }
+                )
                 self._chunk(b"data: [DONE]\n\n")
                 self.wfile.write(b"0\r\n\r\n")
 

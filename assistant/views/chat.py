@@ -9,6 +9,7 @@ import streamlit as st
 from assistant.answer import Answer, Turn
 from assistant.sentences import quoted
 from assistant.services import Services
+from assistant.store import StoreError
 from assistant.views.text import T
 
 log = logging.getLogger(__name__)
@@ -113,6 +114,11 @@ def ask(svc: Services, question: str, lang: str, audience: str) -> Answer | None
             status.caption(labels["queue"].format(ahead=ahead))
 
         st.write_stream(svc.answerer.generate(answer, on_wait=waiting))
+    except StoreError as exc:  # the index server is away: answers resume when it is back, no restart needed
+        log.warning("index unavailable: %s", exc)
+        early.empty()
+        st.error(labels["index_down"].format(reason=exc))
+        return None
     except Exception:  # noqa: BLE001 - a person sees a message in their language, never a traceback
         log.exception("answering failed")
         st.error(labels["error"])

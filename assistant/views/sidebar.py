@@ -6,6 +6,7 @@ import streamlit as st
 
 from assistant.services import Services
 from assistant.settings import AUDIENCES
+from assistant.store import StoreError
 from assistant.views.text import T
 
 LANGUAGES = {"nb": "Norsk (bokmål)", "en": "English"}
@@ -30,7 +31,11 @@ def render(svc: Services) -> tuple[str, str]:
             st.rerun()
         st.divider()
         st.subheader(labels["status"])
-        status = svc.status()
+        try:
+            status = svc.status()
+        except StoreError as exc:  # the index server is away: say so; the page works again when it is back
+            st.warning(labels["index_down"].format(reason=exc))
+            return lang, audience
         chain = _backends(svc, svc.settings.model_dump_json())
         active = next((b for b in chain if b["available"]), {"name": "extractive"})
         st.markdown(

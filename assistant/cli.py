@@ -7,10 +7,11 @@ import json
 import sys
 from pathlib import Path
 
+from assistant.embeddings import EmbedderError
 from assistant.evaluation import load_questions
 from assistant.prompts import PromptError
 from assistant.services import Services
-from assistant.settings import AUDIENCES, BACKENDS, LLAMA_MODELS, SEARCH_MODES
+from assistant.settings import AUDIENCES, BACKENDS, LLAMA_MODELS, SEARCH_MODES, SettingsError, load_settings
 from assistant.store import StoreError
 
 
@@ -296,11 +297,11 @@ def main(argv: list[str] | None = None) -> int:
         except UnicodeEncodeError:
             print("error: the question holds characters that are not valid text", file=sys.stderr)
             return 2
-    services = Services()
-    if args.command == "search":
-        args.k = args.k or services.settings.top_k
     try:
+        services = Services(load_settings())
+        if args.command == "search":
+            args.k = args.k or services.settings.top_k
         return args.func(services, args)
-    except (StoreError, PromptError) as exc:
+    except (StoreError, PromptError, SettingsError, EmbedderError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

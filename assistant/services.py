@@ -19,7 +19,7 @@ from assistant.manifest import Manifest
 from assistant.prompts import Prompts
 from assistant.quiz import load_quiz_files
 from assistant.retrieval import Retriever
-from assistant.settings import Settings
+from assistant.settings import Settings, load_settings
 from assistant.store import Store, reaching
 
 
@@ -157,7 +157,7 @@ _SHARING = threading.Lock()
 def shared() -> Services:
     """The services of this process for the settings in force (the app's sessions share them; `assistant.web`
     warms them before the server starts)."""
-    settings = Settings()
+    settings = load_settings()
     key = settings.model_dump_json()
     with _SHARING:
         if key not in _SHARED:

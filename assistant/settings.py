@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal, get_args
 
-from pydantic import AliasChoices, Field, model_validator
+from pydantic import AliasChoices, Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 
 # The choices, defined once: the settings, the CLI, the sidebar and the prompt files all take them from here.
@@ -166,6 +166,22 @@ class Settings(BaseSettings):
         return self.index_dir / "chroma"
 
 
+class SettingsError(ValueError):
+    """A setting holds a value it cannot take; the message names each variable and the reason."""
+
+
+def load_settings() -> Settings:
+    """The settings in force, or SettingsError naming the variables at fault (never pydantic's traceback)."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"ASSISTANT_{str(error['loc'][0]).upper() if error['loc'] else '?'}: {error['msg']}"
+            for error in exc.errors()
+        )
+        raise SettingsError(f"invalid setting: {problems}") from None
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    return Settings()
+    return load_settings()

@@ -8,7 +8,9 @@ import re
 import sys
 from pathlib import Path
 
-from assistant.settings import Settings
+from assistant.embeddings import EmbedderError
+from assistant.settings import SettingsError, load_settings
+from assistant.store import StoreError
 from ingest.pipeline import IngestError, Pipeline, Summary
 
 
@@ -51,11 +53,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print the summary as one JSON object")
     parser.add_argument("--quiet", action="store_true", help="no progress on standard error")
     args = parser.parse_args(argv)
-    settings = Settings()
     progress = None if args.quiet else _progress
     try:
-        summary = Pipeline(settings, progress=progress).run(args.paths or None, rebuild=args.rebuild)
-    except IngestError as exc:
+        summary = Pipeline(load_settings(), progress=progress).run(args.paths or None, rebuild=args.rebuild)
+    except (IngestError, SettingsError, StoreError, EmbedderError) as exc:
         if args.json:
             print(json.dumps({"error": str(exc)}, ensure_ascii=False))
         print(f"error: {exc}", file=sys.stderr)

@@ -230,3 +230,14 @@ def test_ingest_cli_refuses_another_embedder(settings, docs):
     done = run_cli("ingest", str(docs), env_settings=settings.model_copy(update={"embedder": "e5"}))
     assert done.returncode == 2
     assert "built with the embedder" in done.stderr and "--rebuild" in done.stderr
+
+
+@pytest.mark.parametrize("module", ["ingest", "assistant"])
+def test_a_bad_setting_or_an_embedder_that_cannot_load_is_named_without_a_traceback(settings, docs, module):
+    args = [str(docs)] if module == "ingest" else ["search", "mål 11"]
+    wrong_type = run_cli(module, *args, env_settings=settings.model_copy(update={"chunk_tokens": "many"}))
+    assert wrong_type.returncode == 2 and "Traceback" not in wrong_type.stderr
+    assert "ASSISTANT_CHUNK_TOKENS" in wrong_type.stderr and "integer" in wrong_type.stderr
+    missing = run_cli(module, *args, env_settings=settings.model_copy(update={"embedder": "st:no-such-model"}))
+    assert missing.returncode == 2 and "Traceback" not in missing.stderr
+    assert "could not load 'no-such-model'" in missing.stderr

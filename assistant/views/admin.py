@@ -55,7 +55,8 @@ def render(svc: Services, lang: str, audience: str) -> None:
 
         svc.settings.uploads_dir.mkdir(parents=True, exist_ok=True)
         try:
-            summary = svc.reindex([*svc.settings.corpus_dirs, svc.settings.uploads_dir], progress=progress)
+            folders = list(dict.fromkeys([*svc.settings.corpus_dirs, svc.settings.uploads_dir]))
+            summary = svc.reindex(folders, progress=progress)
         except ReindexError as exc:
             st.error(labels["locked"].format(reason=exc))
             return

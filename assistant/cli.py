@@ -9,6 +9,7 @@ from pathlib import Path
 
 from assistant.embeddings import EmbedderError
 from assistant.evaluation import load_questions
+from assistant.export import KINDS, MAPPING, mapping_csv, mapping_markdown
 from assistant.prompts import PromptError
 from assistant.services import Services
 from assistant.settings import AUDIENCES, BACKENDS, LLAMA_MODELS, SEARCH_MODES, SettingsError, load_settings
@@ -213,6 +214,39 @@ def warm(services: Services, args) -> int:
     return 0
 
 
+def cmd_map(services: Services, args) -> int:
+    """Map a file (or standard input) to the goals, targets and KPIs it addresses; nothing is indexed."""
+    from ingest.loaders import LoadError
+
+    try:
+        if str(args.file) == "-":
+            mapping = services.mapper.map_text(sys.stdin.read())
+        else:
+            mapping = services.map_file(args.file)
+    except (LoadError, OSError) as exc:
+        print(f"error: {args.file}: {exc}", file=sys.stderr)
+        return 2
+    lang = args.language or mapping.language
+    if args.csv:
+        args.csv.write_text(mapping_csv(mapping, lang), encoding="utf-8")
+    if args.markdown:
+        args.markdown.write_text(mapping_markdown(mapping, services.catalog, lang), encoding="utf-8")
+    if args.json:
+        print(json.dumps(mapping.as_json(lang), ensure_ascii=False, indent=1))
+        return 0
+    labels = MAPPING[lang]
+    print(labels["sentences"].format(count=mapping.sentences))
+    for key in KINDS:
+        for match in getattr(mapping, key):
+            title = match.title.get(lang) or match.title.get("en", "")
+            print(f"{labels[key]:<24} {match.code:<18} {match.score:.2f}  {title}")
+            for sentence in match.evidence[:1]:
+                print(f"{'':<24} «{sentence}»")
+    if not mapping.goals:
+        print(labels["none"])
+    return 0
+
+
 def positive(text: str) -> int:
     """An argparse type: a whole number of at least 1."""
     try:
@@ -280,6 +314,13 @@ def build_parser() -> argparse.ArgumentParser:
     cache.add_argument("--backend", choices=BACKENDS, help="default: settings llm_backend")
     cache.add_argument("--json", action="store_true")
     cache.set_defaults(func=cmd_cache)
+    mapper = sub.add_parser("map", help="the goals, targets and U4SSC KPIs a text addresses (nothing is indexed)")
+    mapper.add_argument("file", type=Path, help="a PDF, Markdown, text or HTML file, or - for standard input")
+    mapper.add_argument("--json", action="store_true", help='{"goals": [...], "targets": [...], "kpis": [...]}')
+    mapper.add_argument("--csv", type=Path, help="also write the mapping as CSV to this file")
+    mapper.add_argument("--markdown", type=Path, help="also write it as Markdown, with references, to this file")
+    mapper.add_argument("--language", choices=["nb", "en"], help="titles in this language (default: the text's)")
+    mapper.set_defaults(func=cmd_map)
     status = sub.add_parser("status", help="what the index holds")
     status.add_argument("--json", action="store_true")
     status.set_defaults(func=cmd_status)

@@ -54,6 +54,14 @@ class Embedder(Embeddings, ABC):
         with self._lock:
             return self._encode([text], query=True)[0]
 
+    def queries(self, texts: list[str], progress: Callable[[Iterable], Iterable] = iter) -> np.ndarray:
+        """Query vectors for many texts, in batches (a mapped document's sentences)."""
+        out = []
+        with self._lock:
+            for start in progress(range(0, len(texts), self.batch_size)):
+                out.append(self._encode(texts[start : start + self.batch_size], query=True))
+        return np.vstack(out) if out else np.zeros((0, 0), dtype=np.float32)
+
     # LangChain Embeddings
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         return self.passages(list(texts)).tolist()

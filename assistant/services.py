@@ -4,7 +4,7 @@ meets ingestion: `reindex` runs the pipeline under the index lock and brings the
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import cached_property
 from pathlib import Path
 
@@ -16,6 +16,7 @@ from assistant.embeddings import Embedder, embedder_for
 from assistant.feedback import FeedbackStore
 from assistant.llm import Backend, backends
 from assistant.manifest import Manifest
+from assistant.mapping import Mapper, Mapping
 from assistant.prompts import Prompts
 from assistant.quiz import load_quiz_files
 from assistant.retrieval import Retriever
@@ -82,6 +83,34 @@ class Services:
         return Answerer(self.settings, self.retriever, self.catalog, self.prompts, self.backends, self.cache)
 
     @cached_property
+    def mapper(self) -> Mapper:
+        settings = self.settings
+        return Mapper(
+            self.catalog,
+            self.embedder,
+            self.retriever,
+            settings.index_dir / "mapping",
+            settings.map_relative,
+            settings.map_min_coverage,
+            settings.map_min_known,
+        )
+
+    def map_file(self, path: Path, progress: Callable[[Iterable], Iterable] = iter) -> Mapping:
+        """Map a PDF, Markdown, text or HTML file with ingestion's loaders and limits; nothing is indexed. Raises
+        LoadError (ingest.loaders) naming the reason a file cannot be read."""
+        from ingest.loaders import load_file
+
+        documents = load_file(path, self.settings.max_file_mb)
+        sections = [
+            (
+                doc.metadata.get("section") or (f"p. {doc.metadata['page']}" if doc.metadata.get("page") else ""),
+                doc.page_content,
+            )
+            for doc in documents
+        ]
+        return self.mapper.map_sections(sections, progress)
+
+    @cached_property
     def feedback(self) -> FeedbackStore:
         return FeedbackStore(self.settings.feedback_db, self.settings.feedback_url)
 
@@ -113,7 +142,7 @@ class Services:
     ):
         """Index `paths` (default: the corpus folders) with this process's embedder, under the index lock, then
         load the new index and catalogue for the questions that follow."""
-        from ingest.pipeline import IngestError, Pipeline  # the one import of ingestion from the answering side
+        from ingest.pipeline import IngestError, Pipeline  # ingestion, reached from the answering side only here
 
         try:
             summary = Pipeline(self.settings, embedder=self.embedder, progress=progress).run(paths, rebuild=rebuild)

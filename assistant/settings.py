@@ -88,6 +88,12 @@ class Settings(BaseSettings):
     refuse_below: float = 0.78
     min_coverage: float = 0.7
     min_known: float = 0.4
+    # Mapping a text to goals, targets and KPIs (BENCHMARKS.md): a goal is addressed when its score is at least
+    # map_relative of the best goal's; a text is mapped at all only when one of its sentences has at least
+    # map_min_known of its words in the corpus and map_min_coverage in its search results
+    map_relative: float = 0.7
+    map_min_coverage: float = 0.4
+    map_min_known: float = 0.6
     # The answer cache (SQLite beside the index): repeats and near-repeats answered at once
     cache_answers: bool = True
     cache_db: Path | None = None  # default: answers.sqlite in the index folder

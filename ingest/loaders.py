@@ -337,3 +337,21 @@ LOADERS: dict[str, Callable[[Path], list[Document]]] = {
 }
 CATALOG_SUFFIXES = (".yaml", ".yml")
 SUPPORTED = tuple(LOADERS) + CATALOG_SUFFIXES
+
+
+def load_file(
+    path: Path, max_mb: float, catalog: Catalog | None = None, progress: Callable[[Iterable], Iterator] = iter
+) -> list[Document]:
+    """A file's documents by its type, within the size limit; catalogue and quiz YAML only when `catalog` is given."""
+    size_mb = path.stat().st_size / 1e6
+    if size_mb > max_mb:
+        raise LoadError(f"the file is {size_mb:.0f} MB, above the limit of {max_mb:g} MB")
+    suffix = path.suffix.lower()
+    if suffix in CATALOG_SUFFIXES and catalog is not None:
+        return load_yaml(path, catalog)
+    if suffix not in LOADERS:
+        kinds = SUPPORTED if catalog is not None else tuple(LOADERS)
+        raise LoadError(f"unknown file type '{suffix or path.name}' (supported: {', '.join(kinds)})")
+    if suffix == ".pdf":
+        return load_pdf(path, progress=progress)
+    return LOADERS[suffix](path)

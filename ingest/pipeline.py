@@ -24,7 +24,7 @@ from assistant.settings import Settings
 from assistant.store import IndexUnavailable, Store, StoreError, Versions, open_client, reaching
 from ingest.chunking import Chunker
 from ingest.files import discover, key_for
-from ingest.loaders import CATALOG_SUFFIXES, LOADERS, SUPPORTED, LoadError, load_pdf, load_yaml
+from ingest.loaders import CATALOG_SUFFIXES, LoadError, load_file
 
 
 class IngestError(RuntimeError):
@@ -228,17 +228,10 @@ class _FileRun:
         return None
 
     def _load(self, path: Path):
-        size_mb = path.stat().st_size / 1e6
-        if size_mb > self.settings.max_file_mb:
-            raise LoadError(f"the file is {size_mb:.0f} MB, above the limit of {self.settings.max_file_mb:g} MB")
-        suffix = path.suffix.lower()
-        if suffix in CATALOG_SUFFIXES:
-            return load_yaml(path, self.catalog)
-        if suffix not in LOADERS:
-            raise LoadError(f"unknown file type '{suffix or path.name}' (supported: {', '.join(SUPPORTED)})")
-        if suffix == ".pdf":
-            return load_pdf(path, progress=lambda pages: self.progress(pages, desc=path.name, unit="page", leave=False))
-        return LOADERS[suffix](path)
+        def pages(items):
+            return self.progress(items, desc=path.name, unit="page", leave=False)
+
+        return load_file(path, self.settings.max_file_mb, self.catalog, pages)
 
     def _chunks(self, path: Path, key: str, digest: str) -> tuple[list[str], list[dict]]:
         texts: list[str] = []

@@ -7,7 +7,7 @@ import logging
 import streamlit as st
 
 from assistant.services import Services, shared
-from assistant.views import admin, chat, explorer, quiz, references, sidebar
+from assistant.views import admin, chat, explorer, mapper, quiz, references, sidebar
 from assistant.views.text import T
 
 st.set_page_config(page_title="Bærekraftsassistenten", page_icon="🌍", layout="wide")
@@ -29,7 +29,13 @@ lang, audience = sidebar.render(svc)
 t = T[lang]
 st.title(t["title"])
 st.caption(t["tagline"])
-views = [("tab_chat", chat), ("tab_explorer", explorer), ("tab_quiz", quiz), ("tab_refs", references)]
+views = [
+    ("tab_chat", chat),
+    ("tab_explorer", explorer),
+    ("tab_map", mapper),
+    ("tab_quiz", quiz),
+    ("tab_refs", references),
+]
 if svc.settings.admin_password:
     views.append(("tab_admin", admin))
 for tab, (_, view) in zip(st.tabs([t[name] for name, _ in views]), views):

@@ -10,6 +10,7 @@ from pathlib import Path
 from assistant.embeddings import EmbedderError
 from assistant.evaluation import load_questions
 from assistant.export import KINDS, MAPPING, mapping_csv, mapping_markdown
+from assistant.mapping import MappingError
 from assistant.prompts import PromptError
 from assistant.services import Services
 from assistant.settings import AUDIENCES, BACKENDS, LLAMA_MODELS, SEARCH_MODES, SettingsError, load_settings
@@ -216,14 +217,12 @@ def warm(services: Services, args) -> int:
 
 def cmd_map(services: Services, args) -> int:
     """Map a file (or standard input) to the goals, targets and KPIs it addresses; nothing is indexed."""
-    from ingest.loaders import LoadError
-
     try:
         if str(args.file) == "-":
             mapping = services.mapper.map_text(sys.stdin.read())
         else:
             mapping = services.map_file(args.file)
-    except (LoadError, OSError) as exc:
+    except (MappingError, OSError) as exc:
         print(f"error: {args.file}: {exc}", file=sys.stderr)
         return 2
     lang = args.language or mapping.language

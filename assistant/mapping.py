@@ -32,6 +32,10 @@ VOTE_RANKS = 10  # search results per sentence that vote
 MIN_WORDS = 4  # shorter "sentences" (headings, table cells) carry too little to map
 
 
+class MappingError(ValueError):
+    """A file cannot be mapped; the message says why."""
+
+
 @dataclass
 class Match:
     code: str

@@ -16,7 +16,7 @@ from assistant.embeddings import Embedder, embedder_for
 from assistant.feedback import FeedbackStore
 from assistant.llm import Backend, backends
 from assistant.manifest import Manifest
-from assistant.mapping import Mapper, Mapping
+from assistant.mapping import Mapper, Mapping, MappingError
 from assistant.prompts import Prompts
 from assistant.quiz import load_quiz_files
 from assistant.retrieval import Retriever
@@ -97,10 +97,13 @@ class Services:
 
     def map_file(self, path: Path, progress: Callable[[Iterable], Iterable] = iter) -> Mapping:
         """Map a PDF, Markdown, text or HTML file with ingestion's loaders and limits; nothing is indexed. Raises
-        LoadError (ingest.loaders) naming the reason a file cannot be read."""
-        from ingest.loaders import load_file
+        MappingError naming the reason a file cannot be read."""
+        from ingest.loaders import LoadError, load_file
 
-        documents = load_file(path, self.settings.max_file_mb)
+        try:
+            documents = load_file(path, self.settings.max_file_mb)
+        except (LoadError, OSError) as exc:
+            raise MappingError(str(exc)) from exc
         sections = [
             (
                 doc.metadata.get("section") or (f"p. {doc.metadata['page']}" if doc.metadata.get("page") else ""),

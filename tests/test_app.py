@@ -63,8 +63,8 @@ def test_language_switch_changes_every_label(app):
     assert app.chat_input[0].placeholder == "Skriv et spørsmål ..."
     app.sidebar.radio(key="lang").set_value("en").run()
     assert app.chat_input[0].placeholder == "Ask a question ..."
-    assert [t.label for t in app.tabs] == ["Chat", "Indicators", "Quiz", "Sources and export"]
-    ask(app, "When was the centre established?")
+    assert [t.label for t in app.tabs] == ["Chat", "Indicators", "Map a text", "Quiz", "Sources and export"]
+    ask(app, "When was Bærekraftssenteret established?")
     assert "Answered by: fake" in texts(app)
 
 
@@ -84,6 +84,41 @@ def test_explorer_lookup_by_code_and_browse(app):
     app.text_input(key="x-search").set_value("EC: ICT: ICT: 1C").run()
     app.button(key="x-ask-EC: ICT: ICT: 1C").click().run()
     assert SHOWN.search(texts(app)), "asking about an item answers below its card"
+
+
+def charts(at: AppTest) -> list[dict]:
+    return [json.loads(chart.proto.spec) for chart in at.get("vega_lite_chart")]
+
+
+def test_explorer_draws_the_goals_and_hierarchies_and_a_kpis_values(app):
+    specs = charts(app)
+    tiles = [s for s in specs if "layer" in s and any(p.get("name") == "pick" for p in s.get("params", []))]
+    assert tiles, "the goal tiles are drawn with a click selection"
+    captions = texts(app)
+    assert re.search(r"\d+ mål, \d+ delmål, \d+ indikatorer", captions)
+    app.radio(key="x-tree").set_value("U4SSC-indikatorer").run()
+    assert "3 dimensjoner" in texts(app) and "91 KPI-er" in texts(app)
+    app.text_input(key="x-search").set_value("EC: ICT: ICT: 1C").run()
+    assert "Kjente verdier for norske byer" in texts(app)
+    values = [s for s in charts(app) if s.get("mark", {}).get("type") == "bar" or s.get("mark") == "bar"]
+    assert values, "the KPI's city values as a bar chart"
+    assert any("ingen kjent verdi for Trondheim" in i.value for i in app.info)
+
+
+def test_map_a_pasted_text(app):
+    app.text_area(key="m-text").set_value(
+        "Kommunen bygger nye sykkelveier og flere bussfelt for å få ned klimagassutslippene fra trafikken. "
+        "Luftkvaliteten i sentrum skal bli bedre, og svevestøv fra piggdekk skal halveres innen 2030. "
+        "Alle holdeplasser skal bli universelt utformet."
+    )
+    app.button(key="m-go").click().run()
+    assert not app.exception, app.exception
+    labels = [e.label for e in app.expander]
+    assert any(label.startswith("11 ") for label in labels), labels
+    assert any(b.label == "Last ned som CSV" for b in app.get("download_button"))
+    app.text_area(key="m-text").set_value("Jeg bakte en sjokoladekake med mye smør og sukker til bursdagen.")
+    app.button(key="m-go").click().run()
+    assert any("Ingen mål, delmål eller KPI skiller seg ut" in i.value for i in app.info)
 
 
 def test_quiz_scoring(app):
@@ -129,6 +164,10 @@ def test_admin_needs_the_password(app, monkeypatch):
     assert "Admin" in [t.label for t in at.tabs]
     at.text_input(key="admin-password").set_value("galt").run()
     assert any("Feil passord" in e.value for e in at.error)
-    assert not at.get("file_uploader"), "no upload without the password"
+
+    def admin_uploads():
+        return [u for u in at.get("file_uploader") if u.key != "m-file"]
+
+    assert not admin_uploads(), "no upload without the password"
     at.text_input(key="admin-password").set_value("riktig-passord").run()
-    assert at.get("file_uploader")
+    assert admin_uploads()

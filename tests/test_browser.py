@@ -126,3 +126,28 @@ def test_ask_in_a_real_browser(server, tmp_path):
         box.press("Enter")
         expect(page.get_by_text("fra svarlageret", exact=False).first).to_be_visible(timeout=30_000)
         browser.close()
+
+
+@pytest.mark.slow
+def test_the_goal_tiles_are_drawn_and_a_click_opens_the_card(server, tmp_path):
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(server)
+        expect(page.get_by_placeholder("Skriv et spørsmål ...")).to_be_visible(timeout=120_000)
+        page.get_by_role("tab", name="Indikatorer").click()
+        tiles = page.locator("[data-testid='stVegaLiteChart']").first
+        expect(tiles).to_be_visible(timeout=60_000)
+        drawn = tiles.locator("canvas, svg").first
+        expect(drawn).to_be_visible(timeout=30_000)
+        box = drawn.bounding_box()
+        assert box and box["width"] >= 600 and box["height"] >= 60, box  # six tiles a row, one row per six goals
+        card = page.get_by_text("Bærekraftsmål 11:", exact=False)
+        assert card.count() == 0, "no card for goal 11 before the click"
+        # the subset's goals are 7, 11 and 12: the second tile of the first row is goal 11
+        drawn.click(position={"x": 115 * 1.5, "y": 40})  # tiles are 115 px wide, in rows of six
+        expect(card.first).to_be_visible(timeout=30_000)
+        page.screenshot(path=str(tmp_path / "tiles.png"), full_page=True)
+        browser.close()

@@ -229,12 +229,19 @@ class Mapper:
         per_sentence = likeness / (likeness.sum(0).max() + 1e-9) + voted / (voted.sum(0).max() + 1e-9)
         scores = per_sentence.sum(0)
         top = scores.max()
-        matches = []
-        for index in np.argsort(-scores):
-            if top <= 0 or scores[index] < self.relative * top:
-                continue
-            matches.append(self._match(codes[index], "goal", scores[index] / top, per_sentence[:, index], units))
-        return matches
+        if top <= 0:
+            return []
+        # a goal is addressed when it comes close to the best goal of some section: a plan's chapters each count
+        addressed = np.zeros(len(codes), dtype=bool)
+        for heading in dict.fromkeys(h for h, _ in units):
+            part = per_sentence[[row for row, (h, _) in enumerate(units) if h == heading]].sum(0)
+            if part.max() > 0:
+                addressed |= part >= self.relative * part.max()
+        return [
+            self._match(codes[index], "goal", scores[index] / top, per_sentence[:, index], units)
+            for index in np.argsort(-scores)
+            if addressed[index]
+        ]
 
     def _ranked(self, units, sims, votes, kind: str, addressed: set[str]) -> list[Match]:
         """Targets (of the addressed goals first) or KPIs, by standing out over the text plus the index's votes."""

@@ -1,0 +1,106 @@
+"""Mapping a text to the goals, targets and KPIs it addresses, on the real index (goals 7, 11 and 12 of the
+subset), through the services, the CLI (a real PDF, standard input, a file it cannot read) and the exports."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from assistant.export import mapping_csv, mapping_markdown
+from assistant.mapping import sections_of
+from assistant.services import Services
+
+from conftest import ROOT, write_pdf
+
+ENERGY = (
+    "Kommunen installerer solcellepaneler på taket av tolv skoler og bytter oljefyrer ut med varmepumper. "
+    "Målet er at all energi til byggene skal være fornybar innen 2030."
+)
+WASTE = (
+    "The municipality will halve food waste in school canteens and sort plastic packaging for recycling. "
+    "Students measure how much food is thrown away every week."
+)
+CAKE = "Jeg bakte en sjokoladekake med mye smør og sukker til bursdagen til bestemor. Den var god."
+
+
+@pytest.fixture(scope="module")
+def services(subset_index, e5):
+    return Services(subset_index, embedder=e5)
+
+
+def test_sections_split_at_headings():
+    assert sections_of("# Energi\nSol på taket.\n## Avfall\nMindre matsvinn.", "Plan") == [
+        ("Energi", "Sol på taket."),
+        ("Avfall", "Mindre matsvinn."),
+    ]
+    assert sections_of("Bare tekst.", "Notat") == [("Notat", "Bare tekst.")]
+
+
+def test_a_text_is_mapped_with_evidence_from_its_own_sentences(services):
+    mapping = services.mapper.map_text(f"# Energi\n{ENERGY}\n# Avfall\n{WASTE}")
+    goals = [m.code for m in mapping.goals]
+    assert set(goals[:2]) == {"7", "12"}, goals
+    energy = next(m for m in mapping.goals if m.code == "7")
+    assert energy.evidence and all(sentence in ENERGY for sentence in energy.evidence)
+    assert energy.sections == ["Energi"], "the section that supports the goal"
+    assert mapping.targets and mapping.targets[0].code.split(".")[0] in {"7", "12"}
+    assert all(0 < m.score <= 1 for m in mapping.goals + mapping.targets + mapping.kpis)
+    shape = mapping.as_json("nb")
+    assert set(shape) == {"language", "goals", "targets", "kpis"}
+    assert set(shape["targets"][0]) == {"code", "title", "score", "evidence", "sections"}
+    assert shape["goals"][0]["title"].startswith(("Sikre", "Sørge")), "the official title in the reader's language"
+
+
+def test_a_text_about_nothing_in_the_catalogue_is_given_nothing(services):
+    mapping = services.mapper.map_text(CAKE)
+    assert mapping.goals == [] and mapping.targets == [] and mapping.kpis == []
+
+
+def test_exports_carry_the_mapping_and_the_catalogues_references(services):
+    mapping = services.mapper.map_text(ENERGY)
+    rows = list(csv.DictReader(io.StringIO(mapping_csv(mapping, "en"))))
+    assert rows[0]["Code"] == "7" and rows[0]["Kind"] == "SDG goals" and rows[0]["Supporting sentences"]
+    markdown = mapping_markdown(mapping, services.catalog, "nb", accessed="2026-11-30")
+    assert "## Bærekraftsmål" in markdown and "- **7**" in markdown
+    assert "## Referanser" in markdown and "https://unstats.un.org/sdgs/indicators/indicators-list/" in markdown
+    assert "«" in markdown, "the supporting sentences are quoted"
+
+
+def run(settings, *args, stdin=None):
+    env = {
+        **os.environ,
+        "ASSISTANT_INDEX_DIR": str(settings.index_dir),
+        "ASSISTANT_CORPUS_DIRS": json.dumps([str(d) for d in settings.corpus_dirs]),
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "assistant", "map", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=600,
+    )
+
+
+def test_the_cli_maps_a_pdf_and_standard_input_and_names_a_bad_file(subset_index, tmp_path):
+    pdf = write_pdf(tmp_path / "plan.pdf", [ENERGY, WASTE], title="Plan")
+    done = run(subset_index, str(pdf), "--json", "--csv", str(tmp_path / "out.csv"))
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert {g["code"] for g in result["goals"][:2]} == {"7", "12"}
+    assert {s for g in result["goals"] for s in g["sections"]} <= {"p. 1", "p. 2"}, "a PDF's sections are pages"
+    assert (tmp_path / "out.csv").read_text(encoding="utf-8").count("\n") >= 3
+    piped = run(subset_index, "-", stdin=CAKE)
+    assert piped.returncode == 0 and "Ingen mål, delmål eller KPI skiller seg ut" in piped.stdout
+    binary = tmp_path / "bilde.md"
+    binary.write_bytes(b"\x00\x01" * 100)
+    refused = run(subset_index, str(binary))
+    assert refused.returncode == 2 and "bilde.md" in refused.stderr and "binary" in refused.stderr
+    assert "Traceback" not in refused.stderr

@@ -9,6 +9,7 @@ whole `Answer` (text, language, backend, refusal, citations, sources).
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -24,11 +25,14 @@ from assistant.injection import addresses_assistant
 from assistant.language import detect_language
 from assistant.lexical import coverage, tokens
 from assistant.llm import Backend, LLMError, Prompt
+from assistant.privacy import mask, personal
 from assistant.prompts import Prompts
 from assistant.retrieval import Result, Retriever
 from assistant.scope import out_of_scope
 from assistant.settings import Settings
 from assistant.texts import Section
+
+log = logging.getLogger(__name__)
 
 FOLLOW_UP = re.compile(
     r"^\s*(og|and|men|but|hva med|what about|how about|enn|hvorfor|why|hvordan|how|hvem|who|når|when)\b"
@@ -144,6 +148,8 @@ class Answerer:
     def fill(self, answer: Answer, history: list[Turn]) -> None:
         """Step 1 on an answer made by `start`."""
         question, language = answer.question, answer.language
+        if self.settings.log_content:  # debugging only: by default no question or answer text reaches the logs
+            log.info("question (%s, %s): %s", language, answer.audience, mask(question))
         answer.standalone = self.condense(question, history, language)
         if self.settings.scope_rules and out_of_scope(answer.standalone, self.retriever.newest_year):
             answer.refused, answer.backend = True, "refusal"  # a task or a fact no document here can hold
@@ -482,6 +488,8 @@ class Answerer:
 
     def remember(self, answer: Answer) -> None:
         assert self.cache is not None
+        if personal(answer.question) or personal(answer.standalone):
+            return  # a question with an e-mail address, a phone or an identity number is never stored
         backend = next(b for b in self.chain if b.name == answer.backend)
         stored = {
             "text": answer.text,

@@ -246,6 +246,19 @@ def cmd_map(services: Services, args) -> int:
     return 0
 
 
+def cmd_privacy(services: Services, args) -> int:
+    """Delete feedback and cached answers older than the retention period (ASSISTANT_RETENTION_DAYS)."""
+    deleted = services.purge()
+    if args.json:
+        print(json.dumps({"retention_days": services.settings.retention_days, "deleted": deleted}))
+    else:
+        print(
+            f"deleted {deleted['feedback']} feedback entries and {deleted['cache']} cached answers older than "
+            f"{services.settings.retention_days:g} days"
+        )
+    return 0
+
+
 def positive(text: str) -> int:
     """An argparse type: a whole number of at least 1."""
     try:
@@ -320,6 +333,10 @@ def build_parser() -> argparse.ArgumentParser:
     mapper.add_argument("--markdown", type=Path, help="also write it as Markdown, with references, to this file")
     mapper.add_argument("--language", choices=["nb", "en"], help="titles in this language (default: the text's)")
     mapper.set_defaults(func=cmd_map)
+    privacy = sub.add_parser("privacy", help="delete feedback and cached answers older than the retention period")
+    privacy.add_argument("action", choices=["purge"])
+    privacy.add_argument("--json", action="store_true")
+    privacy.set_defaults(func=cmd_privacy)
     status = sub.add_parser("status", help="what the index holds")
     status.add_argument("--json", action="store_true")
     status.set_defaults(func=cmd_status)

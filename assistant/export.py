@@ -11,6 +11,7 @@ from assistant.answer import Answer
 from assistant.catalog import Catalog, Item
 from assistant.citations import Citation, reference
 from assistant.mapping import Mapping
+from assistant.privacy import mask
 from assistant.texts import Section
 
 TEXT = Section("export")
@@ -37,7 +38,7 @@ def conversation_markdown(answers: list[Answer], lang: str, accessed: str | None
     accessed = accessed or date.today().isoformat()
     lines = [f"# {labels['title']}", "", f"{labels['exported']} {accessed}", ""]
     for number, answer in enumerate(answers, start=1):
-        lines += [f"## {number}. {labels['q']}: {answer.question}", "", answer.text, ""]
+        lines += [f"## {number}. {labels['q']}: {mask(answer.question)}", "", mask(answer.text), ""]
         if answer.citations:
             lines.append(f"**{labels['sources']}:**")
             lines += [f"- [{c.n}] {reference(c, lang, accessed)}" for c in answer.citations]

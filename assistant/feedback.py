@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import csv
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TextIO
 
 import sqlalchemy as sa
+
+from assistant.privacy import mask
 
 COLUMNS = ("id", "created_at", "rating", "comment", "question", "answer", "language", "audience", "backend", "sources")
 
@@ -68,9 +70,9 @@ class FeedbackStore:
         row = {
             "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "rating": rating,
-            "comment": comment.strip(),
-            "question": question,
-            "answer": answer,
+            "comment": mask(comment.strip()),
+            "question": mask(question),
+            "answer": mask(answer),
             "language": language,
             "audience": audience,
             "backend": backend,
@@ -79,6 +81,19 @@ class FeedbackStore:
         with self.engine.begin() as db:
             key = db.execute(FEEDBACK.insert().values(**row)).inserted_primary_key
             return int(key[0]) if key else 0
+
+    def purge(self, older_than_days: float) -> int:
+        """Delete feedback older than the retention period; the number deleted."""
+        cutoff = (datetime.now(UTC) - timedelta(days=older_than_days)).isoformat(timespec="seconds")
+        with self.engine.begin() as db:
+            return db.execute(FEEDBACK.delete().where(FEEDBACK.c.created_at < cutoff)).rowcount
+
+    def delete(self, ids: list[int]) -> int:
+        """Delete the given entries (a person's feedback, when they delete their conversation)."""
+        if not ids:
+            return 0
+        with self.engine.begin() as db:
+            return db.execute(FEEDBACK.delete().where(FEEDBACK.c.id.in_(ids))).rowcount
 
     def rows(self) -> list[dict]:
         with self.engine.connect() as db:

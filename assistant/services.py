@@ -3,6 +3,7 @@ meets ingestion: `reindex` runs the pipeline under the index lock and brings the
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from functools import cached_property
@@ -22,6 +23,8 @@ from assistant.quiz import load_quiz_files
 from assistant.retrieval import Retriever
 from assistant.settings import Settings, load_settings
 from assistant.store import Store, reaching
+
+log = logging.getLogger(__name__)
 
 
 class ReindexError(RuntimeError):
@@ -129,10 +132,19 @@ class Services:
     def catalog(self) -> Catalog:
         return load_catalog(tuple(self.settings.corpus_dirs))
 
+    def purge(self) -> dict[str, int]:
+        """Delete feedback and cached answers older than the retention period."""
+        days = self.settings.retention_days
+        return {"feedback": self.feedback.purge(days), "cache": self.cache.purge(days) if self.cache else 0}
+
     def warm(self, models: bool = False) -> Services:
-        """Open the index and load the embedder now, not at the first question; with `models`, also load the
-        local model that would answer first."""
+        """Open the index and load the embedder now, not at the first question, and delete what the retention
+        period has passed; with `models`, also load the local model that would answer first."""
         _ = self.answerer
+        try:
+            self.purge()
+        except Exception:  # noqa: BLE001 - a feedback database that is away must not stop the app
+            log.warning("deleting entries past the retention period failed", exc_info=True)
         if models:
             for backend in self.backends:
                 if backend.available()[0]:

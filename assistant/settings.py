@@ -125,6 +125,8 @@ class Settings(BaseSettings):
     uploads_dir: Path = Path("data/uploads")
     upload_max_mb: float = 20.0
     admin_password: str | None = None  # the admin page exists only when this is set
+    retention_days: float = 180.0  # feedback and cached answers older than this are deleted (privacy purge, start)
+    log_content: bool = False  # debugging: log questions (masked); off, logs hold no question or answer text
 
     openai_base_url: str | None = None
     openai_model: str = "default"

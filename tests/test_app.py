@@ -171,3 +171,17 @@ def test_admin_needs_the_password(app, monkeypatch):
     assert not admin_uploads(), "no upload without the password"
     at.text_input(key="admin-password").set_value("riktig-passord").run()
     assert admin_uploads()
+
+
+def test_a_person_can_delete_their_conversation_and_read_the_privacy_notice(app, tmp_path):
+    from assistant.feedback import FeedbackStore
+
+    assert any("I 180 dager, så slettes det" in m.value or "i 180 dager" in m.value for m in app.sidebar.markdown)
+    ask(app, "Når ble Bærekraftssenteret etablert? Svar til kari@example.no")
+    app.button(key="rate-1-0").click().run()
+    store = FeedbackStore(tmp_path / "feedback.sqlite")
+    assert len(store.rows()) == 1 and "kari@example.no" not in store.rows()[0]["question"]
+    app.button(key="delete-chat").click().run()
+    assert store.rows() == [], "the feedback they gave is deleted with the conversation"
+    assert any("Samtalen din og tilbakemeldingene dine er slettet" in s.value for s in app.success)
+    assert not [m for m in app.chat_message], "no question or answer left on screen"

@@ -52,7 +52,7 @@ def show_feedback(svc: Services, answer: Answer, lang: str, key: str) -> None:
     comment = comment_col.text_input(labels["comment"], key=f"comment-{key}", placeholder=labels["feedback_prompt"])
     for col, rating, icon in ((up_col, 1, "👍"), (down_col, -1, "👎")):
         if col.button(icon, key=f"rate-{rating}-{key}", help=labels["feedback_prompt"]):
-            svc.feedback.add(
+            entry = svc.feedback.add(
                 rating=rating,
                 question=answer.question,
                 answer=answer.text,
@@ -62,10 +62,23 @@ def show_feedback(svc: Services, answer: Answer, lang: str, key: str) -> None:
                 audience=answer.audience,
                 comment=comment,
             )
+            st.session_state.setdefault("my_feedback", []).append(entry)  # to delete with the conversation
             if rating < 0 and answer.cache_id is not None and svc.cache is not None:
                 svc.cache.forget(answer.cache_id)  # a wrong answer is not served again
             done.add(key)
             st.rerun()
+
+
+def delete_conversation(svc: Services) -> None:
+    """Forget this person's conversation: the answers on screen, the feedback they gave, and the cached answers
+    their questions created (answers they were served from the cache belong to others' questions and stay)."""
+    svc.feedback.delete(st.session_state.get("my_feedback", []))
+    if svc.cache is not None:
+        for answer in answers():
+            if answer.cache_id is not None and not answer.cached_at:
+                svc.cache.forget(answer.cache_id)
+    for key in ("answers", "feedback_done", "my_feedback"):
+        st.session_state.pop(key, None)
 
 
 def caption(answer: Answer, lang: str) -> str:

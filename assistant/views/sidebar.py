@@ -7,6 +7,7 @@ import streamlit as st
 from assistant.services import Services
 from assistant.settings import AUDIENCES
 from assistant.store import StoreError
+from assistant.views import chat
 from assistant.views.text import T
 
 LANGUAGES = {"nb": "Norsk (bokmål)", "en": "English"}
@@ -29,6 +30,14 @@ def render(svc: Services) -> tuple[str, str]:
             for key in ("answers", "feedback_done"):
                 st.session_state.pop(key, None)
             st.rerun()
+        if st.button(labels["delete_chat"], key="delete-chat", use_container_width=True, help=labels["delete_help"]):
+            chat.delete_conversation(svc)
+            st.session_state["deleted"] = True
+            st.rerun()
+        if st.session_state.pop("deleted", False):
+            st.success(labels["deleted"])
+        with st.expander(labels["privacy_title"]):
+            st.markdown(labels["privacy_notice"].format(days=int(svc.settings.retention_days)))
         st.divider()
         st.subheader(labels["status"])
         try:

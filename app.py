@@ -7,7 +7,7 @@ import logging
 import streamlit as st
 
 from assistant.services import Services, shared
-from assistant.views import admin, chat, explorer, mapper, quiz, references, sidebar
+from assistant.views import accessibility, admin, chat, explorer, mapper, quiz, references, sidebar
 from assistant.views.text import T
 
 st.set_page_config(page_title="Bærekraftsassistenten", page_icon="🌍", layout="wide")
@@ -27,6 +27,7 @@ except Exception as exc:  # noqa: BLE001 - the index cannot be used: say why, ne
 
 lang, audience = sidebar.render(svc)
 t = T[lang]
+accessibility.page(lang)
 st.title(t["title"])
 st.caption(t["tagline"])
 views = [

@@ -151,3 +151,121 @@ def test_the_goal_tiles_are_drawn_and_a_click_opens_the_card(server, tmp_path):
         expect(card.first).to_be_visible(timeout=30_000)
         page.screenshot(path=str(tmp_path / "tiles.png"), full_page=True)
         browser.close()
+
+
+WCAG = {
+    "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
+    "resultTypes": ["violations"],
+}
+TABS = {"nb": ["Samtale", "Indikatorer", "Kartlegg en tekst", "Quiz", "Kilder og eksport"],
+        "en": ["Chat", "Indicators", "Map a text", "Quiz", "Sources and export"]}  # fmt: skip
+
+
+@pytest.mark.slow
+def test_axe_finds_no_serious_or_critical_violation_in_either_language(server, tmp_path):
+    """WCAG 2.1 A and AA rules of axe-core on the start page, an answer with its sources open and the feedback
+    controls shown, and every tab, in Norwegian and in English; the page's language follows the chosen one."""
+    from axe_playwright_python.sync_playwright import Axe
+    from playwright.sync_api import expect, sync_playwright
+
+    axe, found, counts = Axe(), [], {}
+
+    def check(page, where: str) -> None:
+        page.wait_for_timeout(1500)  # let the rerun settle
+        for violation in axe.run(page, options=WCAG).response["violations"]:
+            counts[violation["impact"]] = counts.get(violation["impact"], 0) + len(violation["nodes"])
+            if violation["impact"] in ("serious", "critical"):
+                found.append((where, violation["id"], [n["target"] for n in violation["nodes"]][:3]))
+                for node in violation["nodes"]:
+                    print(
+                        "VIOLATION",
+                        where,
+                        violation["id"],
+                        node["target"][-1][-80:],
+                        node.get("any", [{}])[0].get("message", "")[:160],
+                    )
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(server)
+        for lang, ask, question in (
+            ("nb", "Skriv et spørsmål ...", "Når ble Bærekraftssenteret etablert?"),
+            ("en", "Ask a question ...", "When was Bærekraftssenteret established?"),
+        ):
+            if lang == "en":
+                page.get_by_text("English", exact=True).click()
+            box = page.get_by_placeholder(ask)
+            expect(box).to_be_visible(timeout=120_000)
+            expect(page.locator("html")).to_have_attribute("lang", lang, timeout=30_000)
+            check(page, f"{lang} start")
+            box.fill(question)
+            box.press("Enter")
+            useful = "👍 Nyttig" if lang == "nb" else "👍 Useful"
+            expect(page.get_by_role("button", name=useful).first).to_be_visible(timeout=120_000)
+            page.get_by_text("Kilder (" if lang == "nb" else "Sources (", exact=False).first.click()
+            check(page, f"{lang} answer with sources and feedback")
+            for tab in TABS[lang][1:]:
+                page.get_by_role("tab", name=tab).click()
+                check(page, f"{lang} tab {tab}")
+            page.get_by_role("tab", name=TABS[lang][0]).click()
+        browser.close()
+    print("axe violations by impact (nodes):", json.dumps(counts, sort_keys=True))
+    assert not found, found
+
+
+# the focused control's name: its aria-label, text or placeholder (a focusable container's whole text is no name)
+FOCUSED = """() => { const e = document.activeElement; if (!e || e === document.body) return '';
+  const label = e.labels && e.labels.length ? e.labels[0].innerText : '';
+  const name = (e.getAttribute('aria-label') || label || e.innerText || e.placeholder || e.value || '').trim();
+  return name.length > 80 ? '' : name; }"""
+
+
+def settle(page) -> None:
+    """Wait until the app has finished its rerun (it replaces elements, and the focus with them)."""
+    from playwright.sync_api import expect
+
+    expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=60_000)
+    page.wait_for_timeout(1000)
+
+
+def tab_to(page, label: str, exact: bool = True, limit: int = 150) -> None:
+    """Press Tab until the focused element is `label` (its text, aria-label or placeholder): reachable by keyboard."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(FOCUSED)
+        if focused == label or (not exact and label in focused):
+            return
+    raise AssertionError(f"{label!r} cannot be reached with Tab")
+
+
+@pytest.mark.slow
+def test_a_keyboard_alone_can_ask_open_the_sources_rate_and_switch_tab_and_language(server):
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(server)
+        expect(page.get_by_placeholder("Skriv et spørsmål ...")).to_be_visible(timeout=120_000)
+        tab_to(page, "Skriv et spørsmål ...")
+        page.keyboard.type("Når ble Bærekraftssenteret etablert?")
+        page.keyboard.press("Enter")
+        expect(page.get_by_role("button", name="👍 Nyttig").first).to_be_visible(timeout=120_000)
+        settle(page)
+        tab_to(page, "Kilder (", exact=False)
+        page.keyboard.press("Enter")
+        expect(page.get_by_text("Åpne kilden").first).to_be_visible(timeout=30_000)
+        tab_to(page, "👍 Nyttig")
+        page.keyboard.press("Enter")
+        expect(page.get_by_text("Takk for tilbakemeldingen!").first).to_be_visible(timeout=30_000)
+        page.keyboard.press("Shift+Tab")  # from wherever the rerun left the focus, back to the page's start
+        tab_to(page, "Samtale")
+        page.keyboard.press("ArrowRight")
+        page.keyboard.press("Enter")
+        expect(page.get_by_role("tab", name="Indikatorer")).to_have_attribute("aria-selected", "true", timeout=30_000)
+        tab_to(page, "Norsk (bokmål)")
+        page.keyboard.press("ArrowRight")
+        expect(page.get_by_placeholder("Ask a question ...")).to_be_visible(timeout=30_000)
+        expect(page.locator("html")).to_have_attribute("lang", "en", timeout=30_000)
+        browser.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import logging
 
 import streamlit as st
@@ -10,6 +11,7 @@ from assistant.answer import Answer, Turn
 from assistant.sentences import quoted
 from assistant.services import Services
 from assistant.store import StoreError
+from assistant.views.accessibility import announce, other_language
 from assistant.views.text import T
 
 log = logging.getLogger(__name__)
@@ -48,10 +50,11 @@ def show_feedback(svc: Services, answer: Answer, lang: str, key: str) -> None:
     if key in done:
         st.caption(labels["thanks"])
         return
-    comment_col, up_col, down_col = st.columns([6, 1, 1], vertical_alignment="bottom")
+    comment_col, up_col, down_col = st.columns([4, 2, 2], vertical_alignment="bottom")
     comment = comment_col.text_input(labels["comment"], key=f"comment-{key}", placeholder=labels["feedback_prompt"])
-    for col, rating, icon in ((up_col, 1, "👍"), (down_col, -1, "👎")):
-        if col.button(icon, key=f"rate-{rating}-{key}", help=labels["feedback_prompt"]):
+    # words beside the icons: a screen reader (and a browser without emoji fonts) reads the label in the UI language
+    for col, rating, label in ((up_col, 1, labels["rate_up"]), (down_col, -1, labels["rate_down"])):
+        if col.button(label, key=f"rate-{rating}-{key}", help=labels["feedback_prompt"], use_container_width=True):
             entry = svc.feedback.add(
                 rating=rating,
                 question=answer.question,
@@ -77,7 +80,7 @@ def delete_conversation(svc: Services) -> None:
         for answer in answers():
             if answer.cache_id is not None and not answer.cached_at:
                 svc.cache.forget(answer.cache_id)
-    for key in ("answers", "feedback_done", "my_feedback"):
+    for key in ("answers", "feedback_done", "my_feedback", "announced"):
         st.session_state.pop(key, None)
 
 
@@ -102,7 +105,13 @@ def show_evidence(answer: Answer, lang: str) -> None:
         with st.container(border=True):
             st.markdown(answer.sources[0].text.replace("\n", "  \n"))
     if answer.quotes:
-        st.markdown(f"**{labels['early_quotes']}**\n\n" + quoted(answer.quotes))
+        # a quote from a document in the other language is marked as such for screen readers (WCAG 3.1.2)
+        languages = {s.rank: str(s.metadata.get("language") or lang) for s in answer.sources}
+        marked = [
+            (n, other_language(text, languages[n]) if languages.get(n, lang) != lang else html.escape(text))
+            for n, text in answer.quotes
+        ]
+        st.markdown(f"**{labels['early_quotes']}**\n\n" + quoted(marked), unsafe_allow_html=True)
 
 
 def show_answer(svc: Services, answer: Answer, lang: str, key: str) -> None:
@@ -150,6 +159,10 @@ def render(svc: Services, lang: str, audience: str) -> None:
             st.markdown(answer.question)
         with st.chat_message("assistant"):
             show_answer(svc, answer, lang, key=str(index))
+    announced = st.session_state.setdefault("announced", set())
+    if answers() and len(answers()) not in announced:  # once, when the answer is complete, not token by token
+        announced.add(len(answers()))
+        announce(f"{T[lang]['answer_ready']} {answers()[-1].text}")
     question = st.chat_input(T[lang]["ask"])
     if question:
         with st.chat_message("user"):

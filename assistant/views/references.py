@@ -18,7 +18,7 @@ def render(svc: Services, lang: str, audience: str) -> None:
         st.info(labels["no_refs"])
         return
     st.write(labels["refs_intro"])
-    st.code("\n".join(f"{n}. {r}" for n, r in enumerate(refs, start=1)), language=None)
+    st.code("\n".join(f"{n}. {r}" for n, r in enumerate(refs, start=1)), language=None, wrap_lines=True)
     st.download_button(labels["download_refs"], "\n".join(refs) + "\n", file_name="referanser.txt", mime="text/plain")
     st.download_button(
         labels["download_md"], conversation_markdown(answers, lang), file_name="samtale.md", mime="text/markdown"

@@ -27,7 +27,7 @@ def render(svc: Services) -> tuple[str, str]:
             labels["audience"], AUDIENCES, index=default, format_func=lambda a: labels[a], key="audience"
         )
         if st.button(labels["new_chat"], key="new-chat", use_container_width=True):
-            for key in ("answers", "feedback_done"):
+            for key in ("answers", "feedback_done", "announced"):
                 st.session_state.pop(key, None)
             st.rerun()
         if st.button(labels["delete_chat"], key="delete-chat", use_container_width=True, help=labels["delete_help"]):

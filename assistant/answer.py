@@ -34,6 +34,8 @@ from assistant.texts import Section
 
 log = logging.getLogger(__name__)
 
+# a question that continues the last one by its first words ("Og i 2021?", "What about Stavanger?")
+CONTINUES = re.compile(r"^\s*(og|and|men|but|hva med|what about|how about|enn)\b", re.IGNORECASE)
 FOLLOW_UP = re.compile(
     r"^\s*(og|and|men|but|hva med|what about|how about|enn|hvorfor|why|hvordan|how|hvem|who|når|when)\b"
     r"|\b(den|det|dette|denne|disse|de|dem|it|this|that|these|those|they|them|its|their)\b",
@@ -167,6 +169,8 @@ class Answerer:
         go to the first LLM that answers; without one, the previous question is added as context."""
         if not history:
             return question
+        if not CONTINUES.search(question) and self.stands_alone(question, language):
+            return question  # "Hvem var partnerne i senteret?" needs no model to rewrite it (which takes seconds)
         previous = history[-1]
         new_codes = find_codes(question, self.catalog)
         old_codes = find_codes(previous.standalone, self.catalog) if previous.codes is None else previous.codes
@@ -189,6 +193,15 @@ class Answerer:
             if text and text[0].strip():
                 return text[0].strip().strip('"«»')
         return f"{question} ({previous.standalone})"
+
+    def stands_alone(self, question: str, language: str) -> bool:
+        """A question that names a code, or says what it is about (three words or more beyond the question words)
+        and finds strong evidence by itself, is not rewritten with the history ("Hvorfor er det viktig?" is)."""
+        if find_codes(question, self.catalog):
+            return True
+        if len(tokens(question, (language,))) < 3:
+            return False
+        return self.strong(question, self.retriever.search(question, k=self.settings.top_k))
 
     def card(self, code: str, language: str) -> Result:
         item = self.catalog.items[code]  # a code from find_codes is in the catalogue

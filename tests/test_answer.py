@@ -187,6 +187,19 @@ def test_follow_up_is_condensed_with_the_chat_model(services):
     assert answer.sources[0].codes[0] == "11"
 
 
+def test_a_question_that_stands_alone_is_not_rewritten_by_the_model(services):
+    """Starting with "Hvem" or holding "det" does not make a question a follow-up: one that finds its own
+    evidence is answered as asked, without the seconds a model takes to rewrite it."""
+    fake = fake_backend("Hvorfor er bærekraftsmål 11 viktig for kommunene?", "Svar [1]")
+    answerer = Answerer(
+        services.settings, services.retriever, services.catalog, services.prompts, [fake, ExtractiveBackend()]
+    )
+    history = [Turn("Hva handler bærekraftsmål 11 om?", "Hva handler bærekraftsmål 11 om?", "Byer og lokalsamfunn.")]
+    for question in ("Hvem var partnerne i Bærekraftssenteret per 1. oktober 2020?", "Hva er indikator 11.6.2?"):
+        assert answerer.prepare(question, history).standalone == question
+    assert answerer.prepare("Og hvorfor er det viktig?", history).standalone.startswith("Hvorfor er bærekraftsmål 11")
+
+
 def test_code_follow_up_without_an_llm(services):
     history = [Turn("Hva handler mål 11 om?", "Hva handler mål 11 om?", "...")]
     answer = services.answerer.ask("Hva med mål 12?", history)

@@ -195,11 +195,11 @@ class Answerer:
         return f"{question} ({previous.standalone})"
 
     def stands_alone(self, question: str, language: str) -> bool:
-        """A question that names a code, or says what it is about (three words or more beyond the question words)
+        """A question that names a code, or says what it is about (two words or more beyond the question words)
         and finds strong evidence by itself, is not rewritten with the history ("Hvorfor er det viktig?" is)."""
         if find_codes(question, self.catalog):
             return True
-        if len(tokens(question, (language,))) < 3:
+        if len(tokens(question, (language,))) < 2:
             return False
         return self.strong(question, self.retriever.search(question, k=self.settings.top_k))
 

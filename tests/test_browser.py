@@ -93,64 +93,67 @@ def server(subset_index, tmp_path, ollama):
     proc.wait(timeout=20)
 
 
-@pytest.mark.slow
-def test_ask_in_a_real_browser(server, tmp_path):
-    from playwright.sync_api import expect, sync_playwright
+@pytest.fixture
+def page(server):
+    """A Chromium page (Debian's chromium: playwright never downloads a browser) at the app's address."""
+    from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         page.goto(server)
-        box = page.get_by_placeholder("Skriv et spørsmål ...")
-        expect(box).to_be_visible(timeout=120_000)
-        expect(page.get_by_role("heading", name="Bærekraftsassistenten")).to_be_visible()
-        assert page.get_by_text("Traceback").count() == 0 and page.get_by_text("method").count() == 0
-        box.fill("Når ble Bærekraftssenteret etablert?")
-        box.press("Enter")
-        early = page.get_by_text("Fra kildene (sitater) mens svaret skrives")
-        expect(early).to_be_visible(timeout=15_000)
-        assert page.get_by_text("Svar fra: ollama").count() == 0, "the quotes come before the model's answer"
-        expect(page.get_by_text("Kilder som brukes", exact=False).first).to_be_visible()
-        expect(page.get_by_text("Svar fra: ollama (gemma3:4b)")).to_be_visible(timeout=120_000)
-        expect(early).to_have_count(0, timeout=10_000)  # the answer replaced the early view
-        expect(page.get_by_text("Kommunedirektøren etablerte Bærekraftssenteret").first).to_be_visible()
-        sources = page.get_by_text("Kilder (", exact=False).first
-        expect(sources).to_be_visible(timeout=60_000)
-        sources.click()
-        expect(page.get_by_text("Åpne kilden").first).to_be_visible(timeout=30_000)
-        shot = tmp_path / "answer.png"
-        page.screenshot(path=str(shot), full_page=True)
-        assert shot.stat().st_size > 10_000
-        box = page.get_by_placeholder("Skriv et spørsmål ...")
-        box.fill("Når ble Bærekraftssenteret etablert?")
-        box.press("Enter")
-        expect(page.get_by_text("fra svarlageret", exact=False).first).to_be_visible(timeout=30_000)
+        yield page
         browser.close()
 
 
 @pytest.mark.slow
-def test_the_goal_tiles_are_drawn_and_a_click_opens_the_card(server, tmp_path):
-    from playwright.sync_api import expect, sync_playwright
+def test_ask_in_a_real_browser(page, tmp_path):
+    from playwright.sync_api import expect
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        page.goto(server)
-        expect(page.get_by_placeholder("Skriv et spørsmål ...")).to_be_visible(timeout=120_000)
-        page.get_by_role("tab", name="Indikatorer").click()
-        tiles = page.locator("[data-testid='stVegaLiteChart']").first
-        expect(tiles).to_be_visible(timeout=60_000)
-        drawn = tiles.locator("canvas, svg").first
-        expect(drawn).to_be_visible(timeout=30_000)
-        box = drawn.bounding_box()
-        assert box and box["width"] >= 600 and box["height"] >= 60, box  # six tiles a row, one row per six goals
-        card = page.get_by_text("Bærekraftsmål 11:", exact=False)
-        assert card.count() == 0, "no card for goal 11 before the click"
-        # the subset's goals are 7, 11 and 12: the second tile of the first row is goal 11
-        drawn.click(position={"x": 115 * 1.5, "y": 40})  # tiles are 115 px wide, in rows of six
-        expect(card.first).to_be_visible(timeout=30_000)
-        page.screenshot(path=str(tmp_path / "tiles.png"), full_page=True)
-        browser.close()
+    box = page.get_by_placeholder("Skriv et spørsmål ...")
+    expect(box).to_be_visible(timeout=120_000)
+    expect(page.get_by_role("heading", name="Bærekraftsassistenten")).to_be_visible()
+    assert page.get_by_text("Traceback").count() == 0 and page.get_by_text("method").count() == 0
+    box.fill("Når ble Bærekraftssenteret etablert?")
+    box.press("Enter")
+    early = page.get_by_text("Fra kildene (sitater) mens svaret skrives")
+    expect(early).to_be_visible(timeout=15_000)
+    assert page.get_by_text("Svar fra: ollama").count() == 0, "the quotes come before the model's answer"
+    expect(page.get_by_text("Kilder som brukes", exact=False).first).to_be_visible()
+    expect(page.get_by_text("Svar fra: ollama (gemma3:4b)")).to_be_visible(timeout=120_000)
+    expect(early).to_have_count(0, timeout=10_000)  # the answer replaced the early view
+    expect(page.get_by_text("Kommunedirektøren etablerte Bærekraftssenteret").first).to_be_visible()
+    sources = page.get_by_text("Kilder (", exact=False).first
+    expect(sources).to_be_visible(timeout=60_000)
+    sources.click()
+    expect(page.get_by_text("Åpne kilden").first).to_be_visible(timeout=30_000)
+    shot = tmp_path / "answer.png"
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.stat().st_size > 10_000
+    box = page.get_by_placeholder("Skriv et spørsmål ...")
+    box.fill("Når ble Bærekraftssenteret etablert?")
+    box.press("Enter")
+    expect(page.get_by_text("fra svarlageret", exact=False).first).to_be_visible(timeout=30_000)
+
+
+@pytest.mark.slow
+def test_the_goal_tiles_are_drawn_and_a_click_opens_the_card(page, tmp_path):
+    from playwright.sync_api import expect
+
+    expect(page.get_by_placeholder("Skriv et spørsmål ...")).to_be_visible(timeout=120_000)
+    page.get_by_role("tab", name="Indikatorer").click()
+    tiles = page.locator("[data-testid='stVegaLiteChart']").first
+    expect(tiles).to_be_visible(timeout=60_000)
+    drawn = tiles.locator("canvas, svg").first
+    expect(drawn).to_be_visible(timeout=30_000)
+    box = drawn.bounding_box()
+    assert box and box["width"] >= 600 and box["height"] >= 60, box  # six tiles a row, one row per six goals
+    card = page.get_by_text("Bærekraftsmål 11:", exact=False)
+    assert card.count() == 0, "no card for goal 11 before the click"
+    # the subset's goals are 7, 11 and 12: the second tile of the first row is goal 11
+    drawn.click(position={"x": 115 * 1.5, "y": 40})  # tiles are 115 px wide, in rows of six
+    expect(card.first).to_be_visible(timeout=30_000)
+    page.screenshot(path=str(tmp_path / "tiles.png"), full_page=True)
 
 
 WCAG = {
@@ -162,11 +165,11 @@ TABS = {"nb": ["Samtale", "Indikatorer", "Kartlegg en tekst", "Quiz", "Kilder og
 
 
 @pytest.mark.slow
-def test_axe_finds_no_serious_or_critical_violation_in_either_language(server, tmp_path):
+def test_axe_finds_no_serious_or_critical_violation_in_either_language(page, tmp_path):
     """WCAG 2.1 A and AA rules of axe-core on the start page, an answer with its sources open and the feedback
     controls shown, and every tab, in Norwegian and in English; the page's language follows the chosen one."""
     from axe_playwright_python.sync_playwright import Axe
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     axe, found, counts = Axe(), [], {}
 
@@ -185,31 +188,26 @@ def test_axe_finds_no_serious_or_critical_violation_in_either_language(server, t
                         node.get("any", [{}])[0].get("message", "")[:160],
                     )
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        page.goto(server)
-        for lang, ask, question in (
-            ("nb", "Skriv et spørsmål ...", "Når ble Bærekraftssenteret etablert?"),
-            ("en", "Ask a question ...", "When was Bærekraftssenteret established?"),
-        ):
-            if lang == "en":
-                page.get_by_text("English", exact=True).click()
-            box = page.get_by_placeholder(ask)
-            expect(box).to_be_visible(timeout=120_000)
-            expect(page.locator("html")).to_have_attribute("lang", lang, timeout=30_000)
-            check(page, f"{lang} start")
-            box.fill(question)
-            box.press("Enter")
-            useful = "👍 Nyttig" if lang == "nb" else "👍 Useful"
-            expect(page.get_by_role("button", name=useful).first).to_be_visible(timeout=120_000)
-            page.get_by_text("Kilder (" if lang == "nb" else "Sources (", exact=False).first.click()
-            check(page, f"{lang} answer with sources and feedback")
-            for tab in TABS[lang][1:]:
-                page.get_by_role("tab", name=tab).click()
-                check(page, f"{lang} tab {tab}")
-            page.get_by_role("tab", name=TABS[lang][0]).click()
-        browser.close()
+    for lang, ask, question in (
+        ("nb", "Skriv et spørsmål ...", "Når ble Bærekraftssenteret etablert?"),
+        ("en", "Ask a question ...", "When was Bærekraftssenteret established?"),
+    ):
+        if lang == "en":
+            page.get_by_text("English", exact=True).click()
+        box = page.get_by_placeholder(ask)
+        expect(box).to_be_visible(timeout=120_000)
+        expect(page.locator("html")).to_have_attribute("lang", lang, timeout=30_000)
+        check(page, f"{lang} start")
+        box.fill(question)
+        box.press("Enter")
+        useful = "👍 Nyttig" if lang == "nb" else "👍 Useful"
+        expect(page.get_by_role("button", name=useful).first).to_be_visible(timeout=120_000)
+        page.get_by_text("Kilder (" if lang == "nb" else "Sources (", exact=False).first.click()
+        check(page, f"{lang} answer with sources and feedback")
+        for tab in TABS[lang][1:]:
+            page.get_by_role("tab", name=tab).click()
+            check(page, f"{lang} tab {tab}")
+        page.get_by_role("tab", name=TABS[lang][0]).click()
     print("axe violations by impact (nodes):", json.dumps(counts, sort_keys=True))
     assert not found, found
 
@@ -240,32 +238,27 @@ def tab_to(page, label: str, exact: bool = True, limit: int = 150) -> None:
 
 
 @pytest.mark.slow
-def test_a_keyboard_alone_can_ask_open_the_sources_rate_and_switch_tab_and_language(server):
-    from playwright.sync_api import expect, sync_playwright
+def test_a_keyboard_alone_can_ask_open_the_sources_rate_and_switch_tab_and_language(page):
+    from playwright.sync_api import expect
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        page.goto(server)
-        expect(page.get_by_placeholder("Skriv et spørsmål ...")).to_be_visible(timeout=120_000)
-        tab_to(page, "Skriv et spørsmål ...")
-        page.keyboard.type("Når ble Bærekraftssenteret etablert?")
-        page.keyboard.press("Enter")
-        expect(page.get_by_role("button", name="👍 Nyttig").first).to_be_visible(timeout=120_000)
-        settle(page)
-        tab_to(page, "Kilder (", exact=False)
-        page.keyboard.press("Enter")
-        expect(page.get_by_text("Åpne kilden").first).to_be_visible(timeout=30_000)
-        tab_to(page, "👍 Nyttig")
-        page.keyboard.press("Enter")
-        expect(page.get_by_text("Takk for tilbakemeldingen!").first).to_be_visible(timeout=30_000)
-        page.keyboard.press("Shift+Tab")  # from wherever the rerun left the focus, back to the page's start
-        tab_to(page, "Samtale")
-        page.keyboard.press("ArrowRight")
-        page.keyboard.press("Enter")
-        expect(page.get_by_role("tab", name="Indikatorer")).to_have_attribute("aria-selected", "true", timeout=30_000)
-        tab_to(page, "Norsk (bokmål)")
-        page.keyboard.press("ArrowRight")
-        expect(page.get_by_placeholder("Ask a question ...")).to_be_visible(timeout=30_000)
-        expect(page.locator("html")).to_have_attribute("lang", "en", timeout=30_000)
-        browser.close()
+    expect(page.get_by_placeholder("Skriv et spørsmål ...")).to_be_visible(timeout=120_000)
+    tab_to(page, "Skriv et spørsmål ...")
+    page.keyboard.type("Når ble Bærekraftssenteret etablert?")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("button", name="👍 Nyttig").first).to_be_visible(timeout=120_000)
+    settle(page)
+    tab_to(page, "Kilder (", exact=False)
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("Åpne kilden").first).to_be_visible(timeout=30_000)
+    tab_to(page, "👍 Nyttig")
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("Takk for tilbakemeldingen!").first).to_be_visible(timeout=30_000)
+    page.keyboard.press("Shift+Tab")  # from wherever the rerun left the focus, back to the page's start
+    tab_to(page, "Samtale")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("tab", name="Indikatorer")).to_have_attribute("aria-selected", "true", timeout=30_000)
+    tab_to(page, "Norsk (bokmål)")
+    page.keyboard.press("ArrowRight")
+    expect(page.get_by_placeholder("Ask a question ...")).to_be_visible(timeout=30_000)
+    expect(page.locator("html")).to_have_attribute("lang", "en", timeout=30_000)

@@ -14,4 +14,4 @@ COPY .streamlit .streamlit
 # the volume mounted at /data starts from these folders
 RUN mkdir -p /data/index /data/uploads /data/cache
 EXPOSE 8501
-CMD ["python", "-m", "assistant.web", "--server.address", "0.0.0.0", "--server.port", "8501", "--server.headless", "true"]
+CMD ["python", "-m", "assistant.app.web", "--server.address", "0.0.0.0", "--server.port", "8501", "--server.headless", "true"]

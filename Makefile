@@ -28,7 +28,7 @@ model: install-run
 	$(BIN)/python -m assistant model prepare
 
 run: index model
-	$(BIN)/python -m assistant.web --server.address $(HOST) --server.port $(PORT) --server.headless true
+	$(BIN)/python -m assistant.app.web --server.address $(HOST) --server.port $(PORT) --server.headless true
 
 # The whole suite (CI): style and types, then every test, the slow ones included (real models, kill -9, browser).
 test: install-test lint

@@ -6,16 +6,16 @@ import logging
 
 import streamlit as st
 
-from assistant.services import Services, shared
-from assistant.views import accessibility, admin, chat, explorer, mapper, quiz, references, sidebar
-from assistant.views.text import T
+from assistant.app.services import Services, shared
+from assistant.app.views import accessibility, admin, chat, explorer, mapper, quiz, references, sidebar
+from assistant.app.views.text import T
 
 st.set_page_config(page_title="Bærekraftsassistenten", page_icon="🌍", layout="wide")
 
 
 @st.cache_resource(show_spinner="Laster modeller ... / Loading models ...")
 def services() -> Services:
-    return shared().warm()  # already warm when started by `python -m assistant.web` (make run)
+    return shared().warm()  # already warm when started by `python -m assistant.app.web` (make run)
 
 
 try:

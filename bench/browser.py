@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/browser.py [--sessions 4] [--questions 4]
 
-Starts the app as `make run` does (`python -m assistant.web`, default settings: the auto chain answers with the
+Starts the app as `make run` does (`python -m assistant.app.web`, default settings: the auto chain answers with the
 in-process llama.cpp model unless an Ollama server is up), with a fresh answer cache, and drives Debian's chromium:
 
 1. first page: from the moment the server prints its address until the question box can be used;
@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from test_browser import CHROMIUM, FLAGS  # noqa: E402
 
-from assistant.evaluation import load_questions  # noqa: E402
+from assistant.app.evaluation import load_questions  # noqa: E402
 
 EARLY = "Fra kildene (sitater) mens svaret skrives"
 DONE = "Svar fra:"
@@ -55,7 +55,7 @@ def start(cache: Path) -> tuple[subprocess.Popen, str, float]:
         [
             sys.executable,
             "-m",
-            "assistant.web",
+            "assistant.app.web",
             "--server.address",
             "127.0.0.1",
             "--server.port",

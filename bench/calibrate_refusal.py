@@ -20,10 +20,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from assistant.catalog import find_codes  # noqa: E402
-from assistant.evaluation import load_questions  # noqa: E402
-from assistant.scope import out_of_scope  # noqa: E402
-from assistant.services import Services  # noqa: E402
+from assistant.knowledge.catalog import find_codes  # noqa: E402
+from assistant.app.evaluation import load_questions  # noqa: E402
+from assistant.answering.scope import out_of_scope  # noqa: E402
+from assistant.app.services import Services  # noqa: E402
 
 DEV = ROOT.parent / "shared" / "data" / "dev-eval" / "questions.jsonl"
 GOAL = 0.98  # on-topic questions answered

@@ -41,7 +41,7 @@ def text(megabytes: float, paragraphs: bool, seed: int = 0) -> str:
 
 def measure(megabytes: float, paragraphs: bool, chunk: bool) -> dict:
     sys.path.insert(0, str(ROOT))
-    from assistant.embeddings import make_embedder
+    from assistant.search.embedders import make_embedder
     from ingest.chunking import Chunker
     from ingest.loaders import load_text
 

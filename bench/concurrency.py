@@ -23,8 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from assistant.evaluation import load_questions  # noqa: E402
-from assistant.services import Services  # noqa: E402
+from assistant.app.evaluation import load_questions  # noqa: E402
+from assistant.app.services import Services  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
 
 

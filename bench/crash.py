@@ -94,10 +94,10 @@ def snapshot(index: Path, embedder: str) -> dict:
     """What a reader of `index` finds, read in a child process (a fresh Chroma client, nothing cached)."""
     code = """
 import json, sys
-from assistant.manifest import Manifest
+from assistant.search.manifest import Manifest
 from assistant.settings import Settings
-from assistant.embeddings import embedder_for
-from assistant.store import Store, Versions
+from assistant.search.embedders import embedder_for
+from assistant.search.store import Store, Versions
 s = Settings()
 store = Store(s, embedder_for(s))
 data = store.all_chunks()

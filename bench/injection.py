@@ -16,8 +16,8 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from assistant.injection import addresses_assistant  # noqa: E402
-from assistant.sentences import split  # noqa: E402
+from assistant.language.injection import addresses_assistant  # noqa: E402
+from assistant.language.sentences import split  # noqa: E402
 
 SETS = {
     "tests/data/injections.yaml": "the test's phrasings",
@@ -27,8 +27,8 @@ SETS = {
 
 
 def corpus_sentences() -> list[str]:
-    from assistant.cards import render
-    from assistant.catalog import load_catalog
+    from assistant.knowledge.cards import render
+    from assistant.knowledge.catalog import load_catalog
     from ingest.loaders import load_markdown
 
     out = []

@@ -11,7 +11,7 @@ letters), which should be given no goal. Each method returns at most 3 goals:
   both languages), the 3 best;
 - dense: the whole text's embedding against the catalogue's title and description vectors, the 3 goals with the
   closest one;
-- mapper: `assistant.mapping.Mapper` as the app and `python -m assistant map` run it (it returns fewer than 3 when
+- mapper: `assistant.mapping.mapper.Mapper` as the app and `python -m assistant map` run it (it returns fewer than 3 when
   fewer stand out).
 precision@3 = correct goals among those returned / returned; recall@3 = correct among them / labelled goals;
 target hit@5 = a labelled target among the 5 first targets. Needs the index of corpus/ (make index).
@@ -30,9 +30,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from assistant.lexical import tokens  # noqa: E402
-from assistant.mapping import goal_of, target_of  # noqa: E402
-from assistant.services import Services  # noqa: E402
+from assistant.search.lexical import tokens  # noqa: E402
+from assistant.mapping.mapper import goal_of, target_of  # noqa: E402
+from assistant.app.services import Services  # noqa: E402
 
 
 def load(name: str) -> list[dict]:

@@ -31,11 +31,11 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from assistant.evaluation import load_questions  # noqa: E402
-from assistant.retrieval import Retriever  # noqa: E402
-from assistant.services import Services  # noqa: E402
+from assistant.app.evaluation import load_questions  # noqa: E402
+from assistant.search.retrieval import Retriever  # noqa: E402
+from assistant.app.services import Services  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
-from assistant.store import Store  # noqa: E402
+from assistant.search.store import Store  # noqa: E402
 
 
 def percentiles(ms: list[float]) -> tuple[float, float]:

@@ -29,8 +29,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from servers import ChromaServer  # noqa: E402
 
-from assistant.evaluation import load_questions  # noqa: E402
-from assistant.services import Services  # noqa: E402
+from assistant.app.evaluation import load_questions  # noqa: E402
+from assistant.app.services import Services  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
 
 PARTS = ("centre", "u4ssc", "sdg/goal-11.yaml")
@@ -38,7 +38,7 @@ PARTS = ("centre", "u4ssc", "sdg/goal-11.yaml")
 # One app process: load, warm, wait for the start line, answer its questions, print the times as JSON.
 REPLICA = """
 import json, sys, time
-from assistant.services import Services
+from assistant.app.services import Services
 from assistant.settings import Settings
 settings = Settings.model_validate_json(sys.argv[1])
 questions = json.loads(sys.argv[2])

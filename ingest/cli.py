@@ -8,9 +8,9 @@ import re
 import sys
 from pathlib import Path
 
-from assistant.embeddings import EmbedderError
+from assistant.search.embedders import EmbedderError
 from assistant.settings import SettingsError, load_settings
-from assistant.store import StoreError
+from assistant.search.store import StoreError
 from ingest.pipeline import IngestError, Pipeline, Summary
 
 

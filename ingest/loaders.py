@@ -12,10 +12,10 @@ from pathlib import Path
 import yaml
 from langchain_core.documents import Document
 
-from assistant.cards import sections
-from assistant.catalog import LANGS, Catalog, CatalogError, is_catalog, load_catalog_file
-from assistant.language import detect_language
-from assistant.quiz import parse_quiz, quiz_documents_text
+from assistant.knowledge.cards import sections
+from assistant.knowledge.catalog import LANGS, Catalog, CatalogError, is_catalog, load_catalog_file
+from assistant.language.detect import detect_language
+from assistant.knowledge.quiz import parse_quiz, quiz_documents_text
 
 
 class LoadError(Exception):

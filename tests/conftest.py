@@ -40,7 +40,7 @@ def minilm_spec() -> str:
 @pytest.fixture(scope="session")
 def minilm():
     """all-MiniLM-L6-v2 through sentence-transformers: fast, English-centred, for mechanics tests."""
-    from assistant.embeddings import make_embedder
+    from assistant.search.embedders import make_embedder
 
     return make_embedder(minilm_spec())
 
@@ -48,7 +48,7 @@ def minilm():
 @pytest.fixture(scope="session")
 def e5():
     """The default multilingual embedder (multilingual-e5-small on onnxruntime)."""
-    from assistant.embeddings import make_embedder
+    from assistant.search.embedders import make_embedder
 
     return make_embedder("e5", models_dir=ROOT / "data/models")
 

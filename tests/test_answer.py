@@ -10,18 +10,18 @@ import pytest
 from langchain_core.language_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
-from assistant.answer import Answerer, Turn
-from assistant.citations import cited
-from assistant.language import detect_language
-from assistant.llm import ChatModelBackend, ExtractiveBackend, LlamaCppBackend, Prompt
-from assistant.services import Services
+from assistant.answering.answerer import Answerer, Turn
+from assistant.answering.citations import cited
+from assistant.language.detect import detect_language
+from assistant.llm.backends import ChatModelBackend, ExtractiveBackend, LlamaCppBackend, Prompt
+from assistant.app.services import Services
 from assistant.settings import Settings
 
 from ollama_server import FakeOllama
 
 
 def test_context_sentences_keep_a_list_with_its_lead_in():
-    from assistant import sentences
+    from assistant.language import sentences
 
     chunk = (
         "Partnere — Per 2020\nSenteret het tidligere noe annet. Den 15. mars 2020 var senteret et samarbeid\n"
@@ -128,7 +128,7 @@ def test_off_topic_questions_are_refused_in_the_askers_language(services, questi
 
 
 def test_document_text_is_data_not_instructions(services):
-    from assistant.retrieval import Result
+    from assistant.search.retrieval import Result
 
     question = "Hvilke kurs holder Bærekraftssenteret for ansatte?"
     prepared = services.answerer.prepare(question)
@@ -250,7 +250,7 @@ def test_ollama_backend_against_the_test_server(base_settings, e5):
 
 
 def test_loose_citations_are_tidied_as_they_stream(base_settings, e5):
-    from assistant.answer import tidy_citations
+    from assistant.answering.answerer import tidy_citations
 
     tokens = ["Svaret", " [", "n", ":", "1", "]", " og [", "2", "] og [en parentes som ikke er en kilde] [1:1]"]
     assert "".join(tidy_citations(iter(tokens))) == "Svaret [1] og [2] og [en parentes som ikke er en kilde] [1]"
@@ -321,7 +321,7 @@ def test_queue_time_does_not_count_against_a_model_answer():
     """Two sessions, one model: the second waits its turn, and its time limits start when its turn comes."""
     import threading
 
-    from assistant.llm import LLMError, ModelGate, pull
+    from assistant.llm.backends import LLMError, ModelGate, pull
 
     gate, out, errors = ModelGate(), {}, {}
 

@@ -122,8 +122,8 @@ def test_map_a_pasted_text(app):
 
 
 def test_quiz_scoring(app):
-    from assistant.catalog import Catalog
-    from assistant.quiz import build_quiz, load_quiz_files
+    from assistant.knowledge.catalog import Catalog
+    from assistant.knowledge.quiz import build_quiz, load_quiz_files
     from assistant.settings import Settings
 
     settings = Settings()
@@ -140,7 +140,7 @@ def test_quiz_scoring(app):
 
 
 def test_feedback_is_stored(app, tmp_path):
-    from assistant.feedback import FeedbackStore
+    from assistant.people.feedback import FeedbackStore
 
     ask(app, "Når ble Bærekraftssenteret etablert?")
     app.text_input(key="comment-0").set_value("Kort og greit")
@@ -174,7 +174,7 @@ def test_admin_needs_the_password(app, monkeypatch):
 
 
 def test_a_person_can_delete_their_conversation_and_read_the_privacy_notice(app, tmp_path):
-    from assistant.feedback import FeedbackStore
+    from assistant.people.feedback import FeedbackStore
 
     assert any("I 180 dager, så slettes det" in m.value or "i 180 dager" in m.value for m in app.sidebar.markdown)
     ask(app, "Når ble Bærekraftssenteret etablert? Svar til kari@example.no")

@@ -10,12 +10,12 @@ import sys
 
 import pytest
 
-from assistant.answer import Answer, Citation
-from assistant.catalog import Catalog
-from assistant.export import conversation_markdown, references
-from assistant.feedback import FeedbackStore
-from assistant.quiz import build_quiz, load_quiz_files, score
-from assistant.uploads import UploadError, check, safe_name, store
+from assistant.answering.answerer import Answer, Citation
+from assistant.knowledge.catalog import Catalog
+from assistant.people.export import conversation_markdown, references
+from assistant.people.feedback import FeedbackStore
+from assistant.knowledge.quiz import build_quiz, load_quiz_files, score
+from assistant.people.uploads import UploadError, check, safe_name, store
 
 from conftest import CORPUS, ROOT
 
@@ -161,7 +161,7 @@ def test_an_upload_never_replaces_an_earlier_file(tmp_path):
 
 
 def test_wrong_admin_passwords_cost_a_growing_wait(caplog):
-    from assistant.access import MAX_DELAY, PasswordGate
+    from assistant.people.access import MAX_DELAY, PasswordGate
 
     waits = []
     gate = PasswordGate("riktig-passord", sleep=waits.append)

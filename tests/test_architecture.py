@@ -13,7 +13,7 @@ import pytest
 from conftest import ROOT
 
 PACKAGES = ("assistant", "ingest")
-TOP = {"assistant.services", "assistant.cli", "assistant.__main__"}  # the composition layer: may use ingestion
+TOP = {"assistant.app.services", "assistant.app.cli", "assistant.__main__"}  # the composition layer: may use ingestion
 
 
 def modules() -> dict[str, Path]:
@@ -41,12 +41,12 @@ def test_ingestion_and_answering_depend_one_way():
     graph = {name: imports(path) for name, path in modules().items()}
     for name, deps in graph.items():
         layer = name.split(".")[0]
-        if name.startswith("assistant.views"):
+        if name.startswith("assistant.app.views"):
             assert not {d for d in deps if d.startswith("ingest")}, f"{name}: views call services, not ingestion"
         elif layer == "assistant" and name not in TOP:
             assert not {d for d in deps if d.startswith("ingest")}, f"{name} (answering core) imports ingestion"
         if layer == "ingest":
-            upper = {d for d in deps if d in TOP or d.startswith("assistant.views") or d == "assistant.answer"}
+            upper = {d for d in deps if d in TOP or d.startswith("assistant.app.views") or d == "assistant.answering.answerer"}
             assert not upper, f"{name} imports {upper}: ingestion builds on the core, not on the app"
 
 
@@ -64,8 +64,9 @@ def test_no_import_cycles():
 
 
 def test_each_choice_is_defined_once():
-    from assistant import llm, models, settings
-    from assistant.prompts import Prompts
+    from assistant import settings
+    from assistant.llm import backends as llm, weights as models
+    from assistant.answering.prompts import Prompts
 
     assert set(settings.LLAMA_MODELS) == set(models.MODELS), "llama.cpp models: settings and the weights"
     assert set(settings.BACKENDS) == {*llm.BACKENDS, "extractive"}, "backends: settings and the adapters"
@@ -171,13 +172,13 @@ def test_user_facing_text_lives_in_the_text_files():
     ],
 )
 def test_norwegian_abbreviations_do_not_end_a_sentence(text, sentences):
-    from assistant.sentences import split
+    from assistant.language.sentences import split
 
     assert len(split(text, "nb")) == sentences, split(text, "nb")
 
 
 def test_english_abbreviations_do_not_end_a_sentence():
-    from assistant.sentences import split
+    from assistant.language.sentences import split
 
     text = "It works with partners, e.g. NTNU and SINTEF, on data. Dr. Mjøen led it, i.e. the UN centre. Done."
     assert split(text, "en") == [
@@ -188,10 +189,10 @@ def test_english_abbreviations_do_not_end_a_sentence():
 
 
 def test_the_hand_written_onnx_graph_passes_the_onnx_checker(tmp_path):
-    """assistant.e5.graph writes protobuf by hand (no onnx dependency at run time); the onnx package checks it."""
+    """assistant.search.e5.graph writes protobuf by hand (no onnx dependency at run time); the onnx package checks it."""
     import onnx
 
-    from assistant.e5.graph import build
+    from assistant.search.e5.graph import build
 
     for precision in ("int8", "fp32"):
         path = build(tmp_path, precision)

@@ -62,7 +62,7 @@ def server(subset_index, tmp_path, ollama):
         [
             sys.executable,
             "-m",
-            "assistant.web",  # what `make run` starts: services warmed before the server takes visitors
+            "assistant.app.web",  # what `make run` starts: services warmed before the server takes visitors
             "--server.address",
             "127.0.0.1",
             "--server.port",

@@ -12,8 +12,8 @@ import sys
 
 import pytest
 
-from assistant.cache import AnswerCache, same_meaning
-from assistant.services import Services
+from assistant.answering.cache import AnswerCache, same_meaning
+from assistant.app.services import Services
 from ingest.pipeline import Pipeline
 
 from conftest import ROOT, write_md

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from assistant.cards import render, sections
-from assistant.catalog import Catalog, CatalogError, find_codes, load_catalog_file, normalize_code
+from assistant.knowledge.cards import render, sections
+from assistant.knowledge.catalog import Catalog, CatalogError, find_codes, load_catalog_file, normalize_code
 
 from conftest import CORPUS
 

@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from assistant.services import Services
-from assistant.store import Store, Versions, open_client
+from assistant.app.services import Services
+from assistant.search.store import Store, Versions, open_client
 from ingest.pipeline import Pipeline
 
 from conftest import write_md

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from assistant.catalog import DIMENSIONS_NB, Catalog
+from assistant.knowledge.catalog import DIMENSIONS_NB, Catalog
 from ingest.loaders import front_matter
 
 from conftest import CORPUS, ROOT, SHARED, needs_shared

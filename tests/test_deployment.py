@@ -18,10 +18,10 @@ import pytest
 import yaml
 from servers import ChromaServer, FaultyOpenAI, LlamaServer, PostgresServer, postgres_binaries
 
-from assistant.evaluation import load_questions
-from assistant.services import Services
+from assistant.app.evaluation import load_questions
+from assistant.app.services import Services
 from assistant.settings import Settings
-from assistant.store import IndexUnavailable
+from assistant.search.store import IndexUnavailable
 from ingest.pipeline import Pipeline
 
 from conftest import CORPUS, ROOT, write_md
@@ -209,7 +209,7 @@ def test_the_openai_backend_when_the_server_stalls_fails_or_hangs_up(subset_inde
 
 REPLICA = textwrap.dedent("""
     import json, sys, time
-    from assistant.services import Services
+    from assistant.app.services import Services
     from assistant.settings import Settings
     settings = Settings.model_validate_json(sys.argv[1])
     services = Services(settings)
@@ -269,7 +269,7 @@ def test_two_app_processes_share_one_index(chroma, small_corpus, tmp_path, minil
 
 @pytest.mark.skipif(postgres_binaries() is None, reason="PostgreSQL is not installed (.ci/run installs it)")
 def test_feedback_from_two_replicas_lands_in_one_postgresql_database(tmp_path):
-    from assistant.feedback import FeedbackStore
+    from assistant.people.feedback import FeedbackStore
 
     with PostgresServer() as server:
         first, second = FeedbackStore(url=server.url), FeedbackStore(url=server.url)

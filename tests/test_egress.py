@@ -56,7 +56,7 @@ socket.getaddrinfo, socket.socket.connect, socket.create_connection = getaddrinf
 WORK = """
 import json, sys, time
 from pathlib import Path
-from assistant.services import Services
+from assistant.app.services import Services
 from assistant.settings import Settings
 
 root, docs = Path(sys.argv[1]), Path(sys.argv[2])
@@ -95,7 +95,7 @@ def outside_addresses(trace: str) -> list[str]:
 
 @pytest.mark.slow
 def test_ingestion_search_and_answers_send_nothing_off_the_machine(tmp_path):
-    from assistant.llm import LlamaCppBackend
+    from assistant.llm.backends import LlamaCppBackend
     from assistant.settings import Settings
 
     models = ROOT / "data" / "models"

@@ -8,15 +8,15 @@ import sys
 
 import pytest
 
-from assistant.lock import index_lock
-from assistant.manifest import Manifest
+from assistant.search.lock import index_lock
+from assistant.search.manifest import Manifest
 from ingest.pipeline import IngestError, Pipeline
 
 from conftest import ROOT, write_md, write_pdf
 
 
 def store_by_path(pipeline_settings, embedder):
-    from assistant.store import Store
+    from assistant.search.store import Store
 
     out: dict[str, set[str]] = {}
     for cid, meta in Store(pipeline_settings, embedder).metadata_by_id().items():
@@ -25,7 +25,7 @@ def store_by_path(pipeline_settings, embedder):
 
 
 def assert_manifest_equals_store(settings, embedder):
-    from assistant.store import Store
+    from assistant.search.store import Store
 
     manifest = Manifest.load(settings.manifest_for(Store(settings, embedder).name))
     assert {k: set(v.chunks) for k, v in manifest.files.items()} == store_by_path(settings, embedder)
@@ -67,7 +67,7 @@ def test_incremental_runs(settings, docs, minilm, monkeypatch):
 
 
 def pipeline_texts(settings, embedder):
-    from assistant.store import Store
+    from assistant.search.store import Store
 
     return Store(settings, embedder).all_chunks()["documents"]
 
@@ -75,7 +75,7 @@ def pipeline_texts(settings, embedder):
 def test_chunks_carry_metadata_and_stable_ids(settings, docs, minilm):
     corpus(docs)
     Pipeline(settings, embedder=minilm).run([docs])
-    from assistant.store import Store
+    from assistant.search.store import Store
 
     data = Store(settings, minilm).all_chunks()
     ids_first = sorted(data["ids"])
@@ -155,7 +155,7 @@ def test_a_write_interrupted_after_the_store_is_repaired_on_the_next_run(setting
     corpus(docs)
     Pipeline(settings, embedder=minilm).run([docs])
     write_md(docs / "a.en.md", "Alpha", "en", "# Alpha\nShort now.")
-    from assistant.store import Store
+    from assistant.search.store import Store
 
     def die(self, ids):
         raise KeyboardInterrupt  # killed between the upsert and removing the old chunks
@@ -183,7 +183,7 @@ def test_locked_index_and_embedder_mismatch_stop_the_run(settings, docs, minilm,
 
 
 def test_a_changed_ef_search_reaches_the_existing_index(settings, docs, minilm):
-    from assistant.store import Store, open_client
+    from assistant.search.store import Store, open_client
 
     corpus(docs)
     Pipeline(settings, embedder=minilm).run([docs])

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import yaml
 
-from assistant.injection import addresses_assistant
-from assistant.services import Services
+from assistant.language.injection import addresses_assistant
+from assistant.app.services import Services
 from ingest.pipeline import Pipeline
 
 from conftest import ROOT, write_md
@@ -67,9 +67,9 @@ def test_planted_sentences_are_never_quoted_nor_sent_to_a_model(settings, docs, 
         return out
 
     assert leaked() == []
-    import assistant.answer
-    import assistant.sentences
+    import assistant.answering.answerer
+    import assistant.language.sentences
 
-    for module in (assistant.answer, assistant.sentences):  # every place that filters
+    for module in (assistant.answering.answerer, assistant.language.sentences):  # every place that filters
         monkeypatch.setattr(module, "addresses_assistant", lambda sentence: False)
     assert leaked(), "without the filter, planted sentences would reach the model or the quotes"

@@ -12,9 +12,9 @@ import sys
 
 import pytest
 
-from assistant.export import mapping_csv, mapping_markdown
-from assistant.mapping import sections_of
-from assistant.services import Services
+from assistant.people.export import mapping_csv, mapping_markdown
+from assistant.mapping.mapper import sections_of
+from assistant.app.services import Services
 
 from conftest import ROOT, write_pdf
 

@@ -13,11 +13,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from assistant.answer import Answer
-from assistant.export import conversation_markdown
-from assistant.feedback import FeedbackStore
-from assistant.privacy import EMAIL, NATIONAL_ID, PHONE, is_national_id, mask
-from assistant.services import Services
+from assistant.answering.answerer import Answer
+from assistant.people.export import conversation_markdown
+from assistant.people.feedback import FeedbackStore
+from assistant.language.privacy import EMAIL, NATIONAL_ID, PHONE, is_national_id, mask
+from assistant.app.services import Services
 
 from conftest import ROOT
 

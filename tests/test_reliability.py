@@ -29,7 +29,7 @@ def encrypted_pdf(path: Path, algorithm: str, user_password: str = "") -> Path:
 
 
 def indexed_texts(settings, embedder) -> dict[str, list[str]]:
-    from assistant.store import Store
+    from assistant.search.store import Store
 
     data = Store(settings, embedder).all_chunks()
     out: dict[str, list[str]] = {}

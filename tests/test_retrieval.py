@@ -8,9 +8,9 @@ import re
 import subprocess
 import sys
 
-from assistant.evaluation import Evaluator, load_questions
-from assistant.lexical import LexicalIndex, fingerprint
-from assistant.services import Services
+from assistant.app.evaluation import Evaluator, load_questions
+from assistant.search.lexical import LexicalIndex, fingerprint
+from assistant.app.services import Services
 from ingest.pipeline import Pipeline
 
 from conftest import ROOT, write_md
@@ -18,7 +18,7 @@ from ollama_server import FakeOllama
 
 
 def test_bm25_stays_in_step_with_ingestion(settings, docs, minilm):
-    from assistant.store import Store
+    from assistant.search.store import Store
 
     write_md(docs / "a.nb.md", "A", "nb", "# A\nStavangererklæringen er nettverkets verdigrunnlag.")
     write_md(docs / "b.en.md", "B", "en", "# B\nThe strategic council meets every half year.")
@@ -60,7 +60,7 @@ def test_hybrid_beats_each_single_mode_on_the_whole_project_set(corpus_index, e5
 
 def test_post_filtering_matches_chroma_where(subset_index, e5, monkeypatch):
     """Dropping the few hidden chunks after an unfiltered query returns what Chroma's `where` filter returns."""
-    from assistant import retrieval
+    from assistant.search import retrieval
 
     questions = [q.question for q in load_questions(ROOT / "bench/questions.jsonl")][::6]  # every 6th: 22 questions
     questions.append("Hvilke spørsmål har quizen om senteret?")  # words the quiz chunks share

@@ -30,7 +30,7 @@ def test_whole_corpus_ingests_with_no_skipped_file(corpus_index):
 
 
 def test_hnsw_top_k_equals_exact_search(corpus_index, e5):
-    from assistant.store import Store
+    from assistant.search.store import Store
 
     settings, _ = corpus_index
     store = Store(settings, e5)
@@ -91,7 +91,7 @@ def test_multilingual_default_ranks_the_english_answer_for_a_norwegian_question(
 
 
 def test_reading_the_whole_index_in_pages_loses_and_repeats_nothing(corpus_index, e5, monkeypatch):
-    from assistant import store as store_module
+    from assistant.search import store as store_module
 
     settings, _ = corpus_index
     store = store_module.Store(settings, e5)

@@ -9,9 +9,9 @@ import json
 
 import pytest
 
-from assistant.checks import check, supported
-from assistant.scope import out_of_scope
-from assistant.services import Services
+from assistant.answering.checks import check, supported
+from assistant.answering.scope import out_of_scope
+from assistant.app.services import Services
 from ingest.pipeline import Pipeline
 
 from conftest import ROOT, write_md

@@ -1,0 +1,62 @@
+"""Sidebar: language, audience, new conversation, and the status of the index and the language model."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from assistant.app.services import Services
+from assistant.settings import AUDIENCES
+from assistant.search.store import StoreError
+from assistant.app.views import chat
+from assistant.app.views.text import T
+
+LANGUAGES = {"nb": "Norsk (bokmål)", "en": "English"}
+
+
+@st.cache_data(ttl=30, show_spinner=False)
+def _backends(_svc: Services, key: str) -> list[dict]:
+    return _svc.backend_status()
+
+
+def render(svc: Services) -> tuple[str, str]:
+    with st.sidebar:
+        lang = st.radio("Språk / Language", list(LANGUAGES), format_func=LANGUAGES.get, horizontal=True, key="lang")
+        labels = T[lang]
+        default = AUDIENCES.index(svc.settings.audience)
+        audience = st.radio(
+            labels["audience"], AUDIENCES, index=default, format_func=lambda a: labels[a], key="audience"
+        )
+        if st.button(labels["new_chat"], key="new-chat", use_container_width=True):
+            for key in ("answers", "feedback_done", "announced"):
+                st.session_state.pop(key, None)
+            st.rerun()
+        if st.button(labels["delete_chat"], key="delete-chat", use_container_width=True, help=labels["delete_help"]):
+            chat.delete_conversation(svc)
+            st.session_state["deleted"] = True
+            st.rerun()
+        if st.session_state.pop("deleted", False):
+            st.success(labels["deleted"])
+        with st.expander(labels["privacy_title"]):
+            st.markdown(labels["privacy_notice"].format(days=int(svc.settings.retention_days)))
+        st.divider()
+        st.subheader(labels["status"])
+        try:
+            status = svc.status()
+        except StoreError as exc:  # the index server is away: say so; the page works again when it is back
+            st.warning(labels["index_down"].format(reason=exc))
+            return lang, audience
+        chain = _backends(svc, svc.settings.model_dump_json())
+        active = next((b for b in chain if b["available"]), {"name": "extractive"})
+        st.markdown(
+            f"**{labels['backend']}:** {active['name']}  \n**{labels['embedder']}:** {status['embedder_name']}  \n"
+            f"**{labels['documents']}:** {status['files']} · **{labels['chunks']}:** {status['chunks']}  \n"
+            f"**{labels['last_ingest']}:** {status['last_ingestion'] or '–'}"
+        )
+        if active["name"] == "extractive":
+            st.info(labels["extractive_only"].format(ollama=svc.settings.ollama_model))
+            for backend in chain:
+                if backend["reason"]:
+                    st.caption(f"{backend['name']}: {backend['reason']}")
+        if status["chunks"] == 0:
+            st.warning(labels["empty_index"])
+    return lang, audience

@@ -1,0 +1,271 @@
+"""Map a text (a plan, a budget line, a project description, a student abstract) to the SDG goals and targets and
+the U4SSC KPIs it addresses, from the catalogue and the index the assistant already has; no language model.
+
+Two signals per sentence of the text, summed over sentences (measured in BENCHMARKS.md):
+- likeness to the catalogue's own words: the sentence against every goal's, target's, indicator's and KPI's title
+  (and a goal's description), as a z-score across the items, so that a sentence counts for the items it stands
+  out for rather than for the ones every sentence resembles;
+- votes of the index: the sentence is searched like a question, and the catalogue items whose documents rank in its
+  top results get a vote weighted by rank (the guides and fact sheets speak the language of projects).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from assistant.knowledge.catalog import Catalog, Item
+from assistant.search.embedders import Embedder
+from assistant.language.detect import detect_language
+from assistant.search.lexical import coverage
+from assistant.search.retrieval import Retriever
+from assistant.language.sentences import split
+
+Progress = Callable[[Iterable], Iterable]
+VOTE_RANKS = 10  # search results per sentence that vote
+MIN_WORDS = 4  # shorter "sentences" (headings, table cells) carry too little to map
+
+
+class MappingError(ValueError):
+    """A file cannot be mapped; the message says why."""
+
+
+@dataclass
+class Match:
+    code: str
+    kind: str  # goal | target | kpi
+    title: dict[str, str]
+    score: float  # 0..1, relative to the best item of its kind in this text
+    evidence: list[str] = field(default_factory=list)  # the text's sentences that support it, best first
+    sections: list[str] = field(default_factory=list)  # the sections those sentences are in
+
+    def as_json(self, lang: str) -> dict:
+        return {
+            "code": self.code,
+            "title": self.title.get(lang) or self.title.get("en", ""),
+            "score": round(self.score, 3),
+            "evidence": self.evidence,
+            "sections": self.sections,
+        }
+
+
+@dataclass
+class Mapping:
+    language: str
+    goals: list[Match]
+    targets: list[Match]
+    kpis: list[Match]
+    sentences: int  # sentences of the text that were scored
+
+    def as_json(self, lang: str | None = None) -> dict:
+        lang = lang or self.language
+        return {
+            "language": self.language,
+            "goals": [m.as_json(lang) for m in self.goals],
+            "targets": [m.as_json(lang) for m in self.targets],
+            "kpis": [m.as_json(lang) for m in self.kpis],
+        }
+
+
+def goal_of(code: str) -> str | None:
+    """The SDG goal of a goal, target or indicator code; None for a KPI."""
+    return code.split(".")[0] if code[:1].isdigit() else None
+
+
+def target_of(code: str) -> str | None:
+    parts = code.split(".")
+    return ".".join(parts[:2]) if code[:1].isdigit() and len(parts) >= 2 else None
+
+
+def sections_of(text: str, title: str = "") -> list[tuple[str, str]]:
+    """A pasted text's sections, split at Markdown headings ("# ..."); one section when there are none."""
+    parts: list[tuple[str, str]] = []
+    heading, lines = title, list[str]()
+    for line in text.splitlines():
+        if match := re.match(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$", line):
+            if "".join(lines).strip():
+                parts.append((heading, "\n".join(lines)))
+            heading, lines = match.group(1), []
+        else:
+            lines.append(line)
+    if "".join(lines).strip():
+        parts.append((heading, "\n".join(lines)))
+    return parts
+
+
+class Descriptors:
+    """The catalogue's words as vectors: one row per title or description sentence, owned by an item code.
+    Embedded once per catalogue and embedder, and kept in `folder`."""
+
+    def __init__(self, catalog: Catalog, embedder: Embedder, folder: Path) -> None:
+        owners, texts = [], []
+        for item in catalog.of_kind("goal") + catalog.of_kind("target") + catalog.of_kind("indicator"):
+            for lang in ("nb", "en"):
+                about = item.text.get("about", {}).get(lang, "")
+                for text in [item.title.get(lang), item.short.get(lang), *split(about, lang)[:6]]:
+                    if text:
+                        owners.append(item.code)
+                        texts.append(text)
+        for item in catalog.kpis():
+            for lang in ("nb", "en"):
+                for text in (item.title.get(lang), item.text.get("definition", {}).get(lang)):
+                    if text:
+                        owners.append(item.code)
+                        texts.append(text)
+        self.owners = np.array(owners)
+        digest = hashlib.sha1("\n".join([embedder.spec, *owners, *texts]).encode()).hexdigest()[:16]
+        cached = folder / f"descriptors-{digest}.npy"
+        if cached.exists():
+            self.vectors = np.load(cached)
+        else:
+            self.vectors = embedder.passages(texts)
+            folder.mkdir(parents=True, exist_ok=True)
+            partial = cached.with_suffix(".partial.npy")
+            np.save(partial, self.vectors)
+            partial.replace(cached)
+
+
+class Mapper:
+    def __init__(
+        self,
+        catalog: Catalog,
+        embedder: Embedder,
+        retriever: Retriever,
+        folder: Path,
+        relative: float = 0.7,
+        min_coverage: float = 0.4,
+        min_known: float = 0.6,
+        max_items: int = 5,
+    ) -> None:
+        self.catalog = catalog
+        self.embedder = embedder
+        self.retriever = retriever
+        self.folder = folder
+        self.relative = relative  # a goal is addressed when its score is at least this share of the best goal's
+        # a text is mapped only when one of its sentences has words the index knows (a recipe or a match report has
+        # none, though e5 finds every text somewhat like some goal): of the sentence's words at least min_known
+        # occur in the corpus and min_coverage in its search results
+        self.min_coverage = min_coverage
+        self.min_known = min_known
+        self.max_items = max_items  # targets and KPIs listed
+        self._descriptors: Descriptors | None = None
+
+    @property
+    def descriptors(self) -> Descriptors:
+        if self._descriptors is None:
+            self._descriptors = Descriptors(self.catalog, self.embedder, self.folder)
+        return self._descriptors
+
+    def map_text(self, text: str, title: str = "", progress: Progress = iter) -> Mapping:
+        return self.map_sections(sections_of(text, title), progress)
+
+    def map_sections(self, sections: list[tuple[str, str]], progress: Progress = iter) -> Mapping:
+        language = detect_language(" ".join(body for _, body in sections)[:4000])
+        units = [
+            (heading, sentence)
+            for heading, body in sections
+            for sentence in split(" ".join(body.split()), language)
+            if len(sentence.split()) >= MIN_WORDS
+        ]
+        if not units:
+            return Mapping(language, [], [], [], 0)
+        votes, grounded = self._votes([s for _, s in units], progress)
+        if not grounded:
+            return Mapping(language, [], [], [], len(units))
+        vectors = self.embedder.queries([s for _, s in units])
+        sims = vectors @ self.descriptors.vectors.T  # sentences x descriptor rows
+        goals = self._goals(units, sims, votes)
+        addressed = {m.code for m in goals}
+        targets = self._ranked(units, sims, votes, "target", addressed)
+        kpis = self._ranked(units, sims, votes, "kpi", addressed)
+        return Mapping(language, goals, targets, kpis, len(units))
+
+    def _votes(self, sentences: list[str], progress: Progress) -> tuple[dict[str, np.ndarray], bool]:
+        """Per item code, each sentence's vote: 1/(rank+3) for the first result of that item in its search; and
+        whether any sentence is grounded in the index's words."""
+        votes: dict[str, np.ndarray] = defaultdict(lambda: np.zeros(len(sentences)))
+        grounded = False
+        for row, sentence in enumerate(progress(sentences)):
+            seen: set[str] = set()
+            results = self.retriever.search(sentence, k=VOTE_RANKS)
+            grounded = grounded or (
+                coverage(sentence, [r.text for r in results]) >= self.min_coverage
+                and self.retriever.lexical.known(sentence) >= self.min_known
+            )
+            for rank, result in enumerate(results):
+                code = result.codes[0] if result.codes else ""
+                for owner in {code, goal_of(code) or "", target_of(code) or ""} - {""} - seen:
+                    votes[owner][row] += 1 / (rank + 3)
+                    seen.add(owner)
+        return votes, grounded
+
+    def _columns(self, kind: str) -> dict[str, np.ndarray]:
+        """Descriptor rows per item of a kind (a target owns its indicators' titles)."""
+        owners = self.descriptors.owners
+        key = {"goal": goal_of, "target": target_of, "kpi": lambda c: None if goal_of(c) else c}[kind]
+        columns: dict[str, list[int]] = defaultdict(list)
+        for index, owner in enumerate(owners):
+            if (code := key(str(owner))) is not None:
+                columns[code].append(index)
+        return {code: np.array(rows) for code, rows in columns.items()}
+
+    @staticmethod
+    def _standout(best: np.ndarray) -> np.ndarray:
+        """Each sentence's likeness to each item as a z-score across the items."""
+        return (best - best.mean(1, keepdims=True)) / (best.std(1, keepdims=True) + 1e-6)
+
+    def _goals(self, units, sims: np.ndarray, votes: dict[str, np.ndarray]) -> list[Match]:
+        columns = self._columns("goal")
+        codes = sorted(columns, key=int)
+        best = np.stack([sims[:, columns[c]].max(1) for c in codes], 1)
+        likeness = np.clip(self._standout(best) - 0.5, 0, None)  # sentences x goals
+        voted = np.stack([votes[c] if c in votes else np.zeros(len(units)) for c in codes], 1)
+        per_sentence = likeness / (likeness.sum(0).max() + 1e-9) + voted / (voted.sum(0).max() + 1e-9)
+        scores = per_sentence.sum(0)
+        top = scores.max()
+        if top <= 0:
+            return []
+        # a goal is addressed when it comes close to the best goal of some section: a plan's chapters each count
+        addressed = np.zeros(len(codes), dtype=bool)
+        for heading in dict.fromkeys(h for h, _ in units):
+            part = per_sentence[[row for row, (h, _) in enumerate(units) if h == heading]].sum(0)
+            if part.max() > 0:
+                addressed |= part >= self.relative * part.max()
+        return [
+            self._match(codes[index], "goal", scores[index] / top, per_sentence[:, index], units)
+            for index in np.argsort(-scores)
+            if addressed[index]
+        ]
+
+    def _ranked(self, units, sims, votes, kind: str, addressed: set[str]) -> list[Match]:
+        """Targets (of the addressed goals first) or KPIs, by standing out over the text plus the index's votes."""
+        columns = self._columns(kind)
+        codes = list(columns)
+        best = np.stack([sims[:, columns[c]].max(1) for c in codes], 1)
+        likeness = np.clip(self._standout(best) - 1.0, 0, None)
+        voted = np.stack([votes[c] if c in votes else np.zeros(len(units)) for c in codes], 1)
+        per_sentence = likeness / (likeness.sum(0).max() + 1e-9) + voted / (voted.sum(0).max() + 1e-9)
+        scores = per_sentence.sum(0)
+        if kind == "target":
+            scores = scores + np.array([goal_of(c) in addressed for c in codes], dtype=float) * scores.max()
+        top = scores.max()
+        order = [i for i in np.argsort(-scores) if scores[i] > 0][: self.max_items]
+        return [self._match(codes[i], kind, scores[i] / top, per_sentence[:, i], units) for i in order]
+
+    def _match(self, code: str, kind: str, score: float, weight: np.ndarray, units) -> Match:
+        item: Item | None = self.catalog.get(code)
+        rows = [int(r) for r in np.argsort(-weight) if weight[r] > 0][:3]
+        return Match(
+            code=code,
+            kind=kind,
+            title=dict(item.title) if item else {},
+            score=float(score),
+            evidence=[units[r][1] for r in rows],
+            sections=list(dict.fromkeys(units[r][0] for r in rows if units[r][0])),
+        )

@@ -22,9 +22,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from assistant.app.evaluation import load_questions  # noqa: E402
-from assistant.llm.backends import LlamaCppBackend, Prompt, _load_llama  # noqa: E402
-from assistant.llm.weights import MODELS, model_file  # noqa: E402
 from assistant.app.services import Services  # noqa: E402
+from assistant.llm.base import Prompt  # noqa: E402
+from assistant.llm.llamacpp import LlamaCppBackend, _load_llama  # noqa: E402
+from assistant.llm.weights import MODELS, model_file  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
 
 
@@ -71,7 +72,7 @@ def main() -> None:
         prepared = time.perf_counter()
         if answer.refused:
             continue
-        messages = answerer.messages(answer)
+        messages = answerer.writer.builder.messages(answer)
         built = time.perf_counter()
         tokens = prompt_tokens(llm, messages)
         cached = 0

@@ -24,8 +24,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from assistant.answering.cache import AnswerCache, Key  # noqa: E402
-from assistant.knowledge.catalog import find_codes  # noqa: E402
 from assistant.app.services import Services  # noqa: E402
+from assistant.knowledge.codes import find_codes  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
 
 

@@ -20,10 +20,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from assistant.knowledge.catalog import find_codes  # noqa: E402
-from assistant.app.evaluation import load_questions  # noqa: E402
 from assistant.answering.scope import out_of_scope  # noqa: E402
+from assistant.app.evaluation import load_questions  # noqa: E402
 from assistant.app.services import Services  # noqa: E402
+from assistant.knowledge.codes import find_codes  # noqa: E402
 
 DEV = ROOT.parent / "shared" / "data" / "dev-eval" / "questions.jsonl"
 GOAL = 0.98  # on-topic questions answered
@@ -40,8 +40,9 @@ def features(svc: Services, files) -> list[tuple]:
                 continue
             scoped = out_of_scope(q.question, svc.retriever.newest_year)
             coded = bool(find_codes(q.question, svc.catalog))
-            results = svc.retriever.search(q.question, k=svc.settings.top_k)
-            rows.append((svc.answerer.evidence(q.question, results), scoped, coded, q.refuse, q.question, q.lang))
+            query = svc.query(q.question)
+            results = svc.retriever.search(query, k=svc.settings.top_k)
+            rows.append((svc.evidence.strength(query, results), scoped, coded, q.refuse, q.question, q.lang))
     return rows
 
 

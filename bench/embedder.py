@@ -20,10 +20,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from assistant.search.embedders import embedder_for  # noqa: E402
 from assistant.app.evaluation import load_questions  # noqa: E402
-from assistant.settings import Settings  # noqa: E402
+from assistant.search.embedders import embedder_for  # noqa: E402
 from assistant.search.store import Store  # noqa: E402
+from assistant.settings import Settings  # noqa: E402
 
 
 def main() -> None:

@@ -22,8 +22,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from assistant.search.embedders import embedder_for  # noqa: E402
-from assistant.settings import Settings  # noqa: E402
 from assistant.search.store import Store  # noqa: E402
+from assistant.settings import Settings  # noqa: E402
 from ingest.pipeline import Pipeline  # noqa: E402
 
 

@@ -23,9 +23,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from assistant.app.evaluation import load_questions  # noqa: E402
-from assistant.llm.backends import Backend, LlamaCppBackend, Prompt, _load_llama  # noqa: E402
-from assistant.llm.weights import model_file  # noqa: E402
 from assistant.app.services import Services  # noqa: E402
+from assistant.llm.base import Backend, Prompt  # noqa: E402
+from assistant.llm.llamacpp import LlamaCppBackend, _load_llama  # noqa: E402
+from assistant.llm.weights import model_file  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
 
 

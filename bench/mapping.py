@@ -11,8 +11,8 @@ letters), which should be given no goal. Each method returns at most 3 goals:
   both languages), the 3 best;
 - dense: the whole text's embedding against the catalogue's title and description vectors, the 3 goals with the
   closest one;
-- mapper: `assistant.mapping.mapper.Mapper` as the app and `python -m assistant map` run it (it returns fewer than 3 when
-  fewer stand out).
+- mapper: `assistant.mapping.mapper.Mapper` as the app and `python -m assistant map` run it (it returns fewer than
+  3 when fewer stand out).
 precision@3 = correct goals among those returned / returned; recall@3 = correct among them / labelled goals;
 target hit@5 = a labelled target among the 5 first targets. Needs the index of corpus/ (make index).
 """
@@ -30,9 +30,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from assistant.search.lexical import tokens  # noqa: E402
-from assistant.mapping.mapper import goal_of, target_of  # noqa: E402
 from assistant.app.services import Services  # noqa: E402
+from assistant.language.tokens import tokens  # noqa: E402
+from assistant.mapping.mapper import goal_of, target_of  # noqa: E402
 
 
 def load(name: str) -> list[dict]:
@@ -78,14 +78,14 @@ def main() -> None:
     for name, docs in (("goal", goal_docs), ("target", target_docs)):
         codes = list(docs)
         index = bm25s.BM25()
-        index.index([tokens(" ".join(docs[c]), ("nb", "en")) for c in codes], show_progress=False)
+        index.index([tokens(" ".join(docs[c])) for c in codes], show_progress=False)
         keyword_indexes[name] = (codes, index)
 
     def keyword(row):
         out = []
         for name in ("goal", "target"):
             codes, index = keyword_indexes[name]
-            found, _ = index.retrieve([tokens(row["text"], ("nb", "en"))], k=len(codes), show_progress=False)
+            found, _ = index.retrieve([tokens(row["text"])], k=len(codes), show_progress=False)
             out.append([codes[i] for i in found[0]])
         return out[0][:3], out[1]
 

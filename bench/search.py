@@ -32,10 +32,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from assistant.app.evaluation import load_questions  # noqa: E402
-from assistant.search.retrieval import Retriever  # noqa: E402
 from assistant.app.services import Services  # noqa: E402
-from assistant.settings import Settings  # noqa: E402
+from assistant.search.ranking import Tuning  # noqa: E402
+from assistant.search.retrieval import Retriever  # noqa: E402
+from assistant.search.snapshot import Reader  # noqa: E402
 from assistant.search.store import Store  # noqa: E402
+from assistant.settings import Settings  # noqa: E402
 
 
 def percentiles(ms: list[float]) -> tuple[float, float]:
@@ -68,11 +70,11 @@ def measure(
     store: Store, retriever: Retriever, questions: list[str], vectors: dict[str, np.ndarray], exact: dict[str, set[str]]
 ) -> dict:
     for q in questions[:5]:  # warm caches
-        retriever.search(q, k=5)
+        retriever.search(retriever.query(q), k=5)
     hybrid = []
     for q in questions:
         started = time.perf_counter()
-        retriever.search(q, k=5)
+        retriever.search(retriever.query(q), k=5)
         hybrid.append(1000 * (time.perf_counter() - started))
     raw, recall = raw_query(store, questions, vectors, exact)
     (h50, h95), (r50, r95) = percentiles(hybrid), percentiles(raw)
@@ -103,7 +105,7 @@ def profile(retriever: Retriever, questions: list[str]) -> dict[str, float]:
     profiler = cProfile.Profile()
     profiler.enable()
     for q in questions:
-        retriever.search(q, k=5)
+        retriever.search(retriever.query(q), k=5)
     profiler.disable()
     stats = pstats.Stats(profiler).stats  # {(file, line, function): (calls, ncalls, tottime, cumtime, callers)}
     out = dict.fromkeys(STAGES, 0.0)
@@ -120,7 +122,9 @@ def synthetic(base: Services, size: int, work: Path) -> tuple[Store, Retriever]:
     )
     store = Store(settings, base.embedder)
     if store.count() == size:  # built by an earlier run with --work
-        return store, Retriever(store, base.embedder, base.catalog, settings.lexical_dir, settings.bm25_weight)
+        return store, Retriever(
+            Reader(store, settings.lexical_dir), base.embedder, Tuning(bm25_weight=settings.bm25_weight)
+        )
     store.drop()
     real = base.store.all_chunks(include_embeddings=True)
     words = np.array(" ".join(real["documents"]).split())  # an array once: rng.choice converts a list each call
@@ -147,7 +151,7 @@ def synthetic(base: Services, size: int, work: Path) -> tuple[Store, Retriever]:
             for i in range(n)
         ]
         store.upsert([f"s{start + i}" for i in range(n)], texts, metas, vecs)
-    retriever = Retriever(store, base.embedder, base.catalog, settings.lexical_dir, settings.bm25_weight)
+    retriever = Retriever(Reader(store, settings.lexical_dir), base.embedder, Tuning(bm25_weight=settings.bm25_weight))
     return store, retriever
 
 

@@ -75,13 +75,13 @@ def resident_mb(pid: int) -> float:
 
 def timed_searches(services: Services, questions: list[str], rounds: int) -> tuple[list[float], list[float]]:
     """Per-question seconds through the retriever and through the store's vector query alone."""
-    retriever, store = services.retriever, services.retriever.store
+    retriever, store = services.retriever, services.reader.snapshot.store
     vectors = [services.embedder.query(q) for q in questions]
     hybrid, vector = [], []
     for _ in range(rounds):
         for question, query_vector in zip(questions, vectors, strict=True):
             started = time.perf_counter()
-            retriever.search(question, k=5)
+            retriever.search(retriever.query(question), k=5)
             hybrid.append(time.perf_counter() - started)
             started = time.perf_counter()
             store.query(query_vector, 20)

@@ -26,7 +26,7 @@ APP_RUN = (
     "assert not at.exception, at.exception"
 )
 MODEL_LOAD = (
-    "from assistant.settings import Settings; from assistant.llm.backends import _load_llama; "
+    "from assistant.settings import Settings; from assistant.llm.llamacpp import _load_llama; "
     "from assistant.llm.weights import MODELS, model_file; "
     "s = Settings(); m = MODELS[s.llamacpp_model]; "
     "_load_llama(str(model_file(m, s.models_dir)), s.llm_context, s.llm_threads)"

@@ -9,8 +9,7 @@ from dataclasses import dataclass
 
 from langchain_core.documents import Document
 
-_SENTENCE = re.compile(r"(?<=[.!?:;])\s+(?=[A-ZÆØÅ0-9«\"(\[-])|\n+")
-
+from assistant.language import registry, sentences
 
 _PARAGRAPH = re.compile(r"\n\s*\n")
 CHARS_PER_TOKEN = 12  # more than any real text averages: a longer text cannot fit the budget and is not counted
@@ -34,9 +33,10 @@ class Chunker:
         budget = self.max_tokens - self.count_tokens(prefix)
         if self._fits(text, budget):
             return [prefix + text]
+        language = doc.metadata.get("language") or registry.default()
         chunks: list[list[tuple[str, int]]] = [[]]
         size = 0
-        for piece, piece_tokens in self._pieces(text, budget):
+        for piece, piece_tokens in self._pieces(text, budget, language):
             if chunks[-1] and size + piece_tokens > budget:
                 tail: list[tuple[str, int]] = []
                 tail_size = 0
@@ -54,7 +54,7 @@ class Chunker:
     def _fits(self, text: str, budget: int) -> bool:
         return len(text) <= budget * CHARS_PER_TOKEN and self.count_tokens(text) <= budget
 
-    def _pieces(self, text: str, budget: int) -> Iterator[tuple[str, int]]:
+    def _pieces(self, text: str, budget: int, language: str) -> Iterator[tuple[str, int]]:
         """Paragraphs, else their sentences, else runs of words, each with its token count and within budget."""
         for match in _spans(_PARAGRAPH, text):
             para = match.strip()
@@ -63,10 +63,7 @@ class Chunker:
             if self._fits(para, budget):
                 yield para, self.count_tokens(para)
                 continue
-            for sentence in _spans(_SENTENCE, para):
-                sentence = sentence.strip()
-                if not sentence:
-                    continue
+            for sentence in sentences.split(para, language):
                 if self._fits(sentence, budget):
                     yield sentence, self.count_tokens(sentence)
                     continue

@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 
 from assistant.search.embedders import EmbedderError
-from assistant.settings import SettingsError, load_settings
 from assistant.search.store import StoreError
+from assistant.settings import SettingsError, load_settings
 from ingest.pipeline import IngestError, Pipeline, Summary
 
 

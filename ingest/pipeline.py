@@ -15,13 +15,13 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from assistant.search import lexical
 from assistant.knowledge.catalog import Catalog
+from assistant.search import lexical
 from assistant.search.embedders import Embedder, embedder_for
 from assistant.search.lock import IndexBusy, index_lock
 from assistant.search.manifest import FileEntry, Manifest
-from assistant.settings import Settings
 from assistant.search.store import IndexUnavailable, Store, StoreError, Versions, open_client, reaching
+from assistant.settings import Settings
 from ingest.chunking import Chunker
 from ingest.files import discover, key_for
 from ingest.loaders import CATALOG_SUFFIXES, LoadError, load_file

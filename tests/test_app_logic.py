@@ -10,11 +10,12 @@ import sys
 
 import pytest
 
-from assistant.answering.answerer import Answer, Citation
+from assistant.answering.citations import Citation
+from assistant.answering.parts import Answer, Prepared, Understood
 from assistant.knowledge.catalog import Catalog
+from assistant.knowledge.quiz import build_quiz, load_quiz_files, score
 from assistant.people.export import conversation_markdown, references
 from assistant.people.feedback import FeedbackStore
-from assistant.knowledge.quiz import build_quiz, load_quiz_files, score
 from assistant.people.uploads import UploadError, check, safe_name, store
 
 from conftest import CORPUS, ROOT
@@ -54,19 +55,15 @@ def test_goal_quiz_questions_are_right(catalog):
 
 
 def answer(question: str, cites: list[tuple[str, str, int | None]]) -> Answer:
-    a = Answer(
-        question=question,
-        standalone=question,
-        language="nb",
-        audience="student",
-        backend="extractive",
+    return Answer(
+        Prepared(Understood(question, question, "nb", "student")),
         text=f"Svar på {question} [1]",
+        backend="extractive",
+        citations=tuple(
+            Citation(n=n, title=t, source=s, page=p, section="", as_of="2022-03-15", text="...")
+            for n, (t, s, p) in enumerate(cites, start=1)
+        ),
     )
-    a.citations = [
-        Citation(n=n, title=t, source=s, page=p, section="", as_of="2022-03-15", text="...")
-        for n, (t, s, p) in enumerate(cites, start=1)
-    ]
-    return a
 
 
 def test_references_are_listed_once_in_order_of_use():

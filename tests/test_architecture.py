@@ -46,7 +46,11 @@ def test_ingestion_and_answering_depend_one_way():
         elif layer == "assistant" and name not in TOP:
             assert not {d for d in deps if d.startswith("ingest")}, f"{name} (answering core) imports ingestion"
         if layer == "ingest":
-            upper = {d for d in deps if d in TOP or d.startswith("assistant.app.views") or d == "assistant.answering.answerer"}
+            upper = {
+                d
+                for d in deps
+                if d in TOP or d.startswith("assistant.app.views") or d == "assistant.answering.answerer"
+            }
             assert not upper, f"{name} imports {upper}: ingestion builds on the core, not on the app"
 
 
@@ -65,8 +69,9 @@ def test_no_import_cycles():
 
 def test_each_choice_is_defined_once():
     from assistant import settings
-    from assistant.llm import backends as llm, weights as models
     from assistant.answering.prompts import Prompts
+    from assistant.llm import backends as llm
+    from assistant.llm import weights as models
 
     assert set(settings.LLAMA_MODELS) == set(models.MODELS), "llama.cpp models: settings and the weights"
     assert set(settings.BACKENDS) == {*llm.BACKENDS, "extractive"}, "backends: settings and the adapters"

@@ -6,7 +6,8 @@ import pytest
 import yaml
 
 from assistant.knowledge.cards import render, sections
-from assistant.knowledge.catalog import Catalog, CatalogError, find_codes, load_catalog_file, normalize_code
+from assistant.knowledge.catalog import Catalog, CatalogError, load_catalog_file
+from assistant.knowledge.codes import find_codes, normalize_code
 
 from conftest import CORPUS
 

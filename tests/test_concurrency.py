@@ -29,7 +29,7 @@ def corpus(docs, n: int = 12, version: str = "first") -> None:
 def searcher(services: Services, stop: threading.Event, outcomes: list, question: str) -> None:
     while not stop.is_set():
         try:
-            outcomes.append(len(services.retriever.search(question, k=3)))
+            outcomes.append(len(services.search(question, k=3)))
         except Exception as exc:  # noqa: BLE001 - counted, and shown by the assertion
             outcomes.append(exc)
 
@@ -38,7 +38,7 @@ def test_searches_during_a_rebuild_always_find_the_old_index(settings, docs, min
     corpus(docs)
     Pipeline(settings, embedder=minilm).run([docs])
     services = Services(settings.model_copy(update={"refresh_seconds": 0.1}), embedder=minilm)
-    before = services.retriever.store.name
+    before = services.reader.snapshot.store.name
     stop, outcomes = threading.Event(), []
     threads = [
         threading.Thread(target=searcher, args=(services, stop, outcomes, "Which partners does the centre name?"))
@@ -54,8 +54,8 @@ def test_searches_during_a_rebuild_always_find_the_old_index(settings, docs, min
         t.join()
     assert len(outcomes) > 10 and all(o == 3 for o in outcomes), [o for o in outcomes if o != 3][:3]
     assert len(summary.added) == 12
-    assert services.retriever.store.name != before, "the readers moved to the new index without a restart"
-    texts = " ".join(services.retriever.texts.values())
+    assert services.reader.snapshot.store.name != before, "the readers moved to the new index without a restart"
+    texts = " ".join(services.reader.snapshot.texts.values())
     assert "second version" in texts and "first version" not in texts
 
 
@@ -136,4 +136,4 @@ def test_eight_sessions_ask_while_an_ingestion_and_a_rebuild_run(settings, docs,
     assert not errors, errors[:3]
     assert len(outcomes) >= 16 and all(o > 0 for o in outcomes), "every answer had sources"
     assert all(a.text for a in answers)
-    assert any("second version" in t for t in services.retriever.texts.values())
+    assert any("second version" in t for t in services.reader.snapshot.texts.values())

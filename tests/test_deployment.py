@@ -20,8 +20,8 @@ from servers import ChromaServer, FaultyOpenAI, LlamaServer, PostgresServer, pos
 
 from assistant.app.evaluation import load_questions
 from assistant.app.services import Services
-from assistant.settings import Settings
 from assistant.search.store import IndexUnavailable
+from assistant.settings import Settings
 from ingest.pipeline import Pipeline
 
 from conftest import CORPUS, ROOT, write_md
@@ -54,7 +54,7 @@ def small_corpus(tmp_path) -> Path:
 
 
 def top5(services: Services) -> list[list[str]]:
-    return [[r.id for r in services.retriever.search(q, k=5)] for q in QUESTIONS]
+    return [[r.id for r in services.search(q, k=5)] for q in QUESTIONS]
 
 
 def test_the_chroma_server_holds_what_the_embedded_store_holds(chroma, small_corpus, tmp_path, minilm):
@@ -76,9 +76,9 @@ def test_the_chroma_server_holds_what_the_embedded_store_holds(chroma, small_cor
     for settings in (local, remote):
         assert len(Pipeline(settings, embedder=minilm).run([small_corpus]).removed) == 1
     Pipeline(remote, embedder=minilm).run([small_corpus], rebuild=True)
-    served.retriever.refresh()
-    embedded.retriever.refresh()
-    assert served.retriever.store.name != remote.collection, "the rebuild put a new version in service"
+    served.reader.refresh()
+    embedded.reader.refresh()
+    assert served.reader.snapshot.store.name != remote.collection, "the rebuild put a new version in service"
     assert top5(served) == top5(embedded), "after a deletion and a rebuild, still the same"
 
 
@@ -221,7 +221,7 @@ REPLICA = textwrap.dedent("""
         print("written", time.time(), flush=True)
     else:
         while True:
-            results = services.retriever.search("Hvor ligger Gnistrende Fjellbekk?", k=5)
+            results = services.search("Hvor ligger Gnistrende Fjellbekk?", k=5)
             if any("Gnistrende Fjellbekk" in r.text for r in results):
                 print("seen", time.time(), flush=True)
                 break

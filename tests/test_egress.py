@@ -65,7 +65,7 @@ settings = Settings(index_dir=root / "index", corpus_dirs=[docs], models_dir=Pat
                     feedback_db=root / "feedback.sqlite")
 services = Services(settings)
 summary = services.reindex([docs])
-hits = services.retriever.search("When was the centre established?", k=3)
+hits = services.search("When was the centre established?", k=3)
 quoted = services.answerer.ask("When was the centre established?", backend="extractive")
 written = services.answerer.ask("When was the centre established?", backend="llamacpp")
 time.sleep(5)  # time for anything sent from a background thread
@@ -95,7 +95,7 @@ def outside_addresses(trace: str) -> list[str]:
 
 @pytest.mark.slow
 def test_ingestion_search_and_answers_send_nothing_off_the_machine(tmp_path):
-    from assistant.llm.backends import LlamaCppBackend
+    from assistant.llm.llamacpp import LlamaCppBackend
     from assistant.settings import Settings
 
     models = ROOT / "data" / "models"

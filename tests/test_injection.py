@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import yaml
 
-from assistant.language.injection import addresses_assistant
 from assistant.app.services import Services
+from assistant.language.injection import addresses_assistant
 from ingest.pipeline import Pipeline
 
 from conftest import ROOT, write_md
@@ -60,7 +60,7 @@ def test_planted_sentences_are_never_quoted_nor_sent_to_a_model(settings, docs, 
         ):
             prepared = services.answerer.prepare(question)
             assert any(p in prepared.sources[0].text for p in planted), "the planted text is retrieved"
-            _, user = services.answerer.messages(prepared)
+            _, user = services.answerer.writer.builder.messages(prepared)
             answer = services.answerer.ask(question)
             assert "kurs" in user[1] or "trains" in user[1], "the document's facts reach the model"
             out += [p for p in planted if p in user[1] or p in answer.text]

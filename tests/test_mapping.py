@@ -12,9 +12,9 @@ import sys
 
 import pytest
 
-from assistant.people.export import mapping_csv, mapping_markdown
-from assistant.mapping.mapper import sections_of
 from assistant.app.services import Services
+from assistant.mapping.export import mapping_csv, mapping_markdown
+from assistant.mapping.sections import sections_of
 
 from conftest import ROOT, write_pdf
 

@@ -13,11 +13,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from assistant.answering.answerer import Answer
+from assistant.answering.parts import Answer, Prepared, Understood
+from assistant.app.services import Services
+from assistant.language.privacy import EMAIL, NATIONAL_ID, PHONE, is_national_id, mask
 from assistant.people.export import conversation_markdown
 from assistant.people.feedback import FeedbackStore
-from assistant.language.privacy import EMAIL, NATIONAL_ID, PHONE, is_national_id, mask
-from assistant.app.services import Services
 
 from conftest import ROOT
 
@@ -74,8 +74,8 @@ def test_feedback_is_stored_masked_and_purged_after_the_retention_period(tmp_pat
 
 
 def test_the_conversation_export_is_masked():
-    answer = Answer(question="Min e-post er kari@example.no", standalone="", language="nb", audience="citizen")
-    answer.text = "Svar til kari@example.no"
+    question = "Min e-post er kari@example.no"
+    answer = Answer(Prepared(Understood(question, "", "nb", "citizen")), "Svar til kari@example.no", "extractive")
     exported = conversation_markdown([answer], "nb", accessed="2026-11-30")
     assert "kari@example.no" not in exported and EMAIL in exported
 

@@ -9,8 +9,8 @@ import subprocess
 import sys
 
 from assistant.app.evaluation import Evaluator, load_questions
-from assistant.search.lexical import LexicalIndex, fingerprint
 from assistant.app.services import Services
+from assistant.search.lexical import LexicalIndex, fingerprint
 from ingest.pipeline import Pipeline
 
 from conftest import ROOT, write_md
@@ -50,9 +50,7 @@ def test_hybrid_beats_each_single_mode_on_the_whole_project_set(corpus_index, e5
     settings, _ = corpus_index
     services = Services(settings, embedder=e5)
     questions = load_questions(ROOT / "bench/questions.jsonl")
-    report = Evaluator(services.retriever, services.answerer).retrieval(
-        questions, k=5, modes=["hybrid", "dense", "bm25"]
-    )
+    report = Evaluator(services).retrieval(questions, k=5, modes=["hybrid", "dense", "bm25"])
     hybrid, dense, bm25 = (report["summary"][m]["hit@5"] for m in ("hybrid", "dense", "bm25"))
     assert report["summary"]["hybrid"]["questions"] > 100
     assert hybrid > dense and hybrid > bm25 and hybrid >= 0.95, report["summary"]
@@ -60,27 +58,27 @@ def test_hybrid_beats_each_single_mode_on_the_whole_project_set(corpus_index, e5
 
 def test_post_filtering_matches_chroma_where(subset_index, e5, monkeypatch):
     """Dropping the few hidden chunks after an unfiltered query returns what Chroma's `where` filter returns."""
-    from assistant.search import retrieval
+    from assistant.search import snapshot as retrieval
 
     questions = [q.question for q in load_questions(ROOT / "bench/questions.jsonl")][::6]  # every 6th: 22 questions
     questions.append("Hvilke spørsmål har quizen om senteret?")  # words the quiz chunks share
     services = Services(subset_index, embedder=e5)
-    retriever = services.retriever
-    quiz = {cid for cid, m in retriever.metas.items() if m.get("doc_type") == "quiz"}
+    reader = services.reader
+    quiz = {cid for cid, m in reader.snapshot.metas.items() if m.get("doc_type") == "quiz"}
     assert quiz and len(quiz) <= retrieval.POST_FILTER_LIMIT
 
     def results(limit: int) -> list[list[tuple[str, float]]]:
         monkeypatch.setattr(retrieval, "POST_FILTER_LIMIT", limit)
-        retriever.refresh()
+        reader.refresh()
         return [
-            [(r.id, round(r.score, 4)) for r in retriever.search(q, k=5, mode=mode, language=lang)]
+            [(r.id, round(r.score, 4)) for r in services.search(q, k=5, mode=mode, language=lang)]
             for q in questions
             for mode in ("hybrid", "dense")
             for lang in (None, "en")
         ]
 
     post_filtered, with_where = results(retrieval.POST_FILTER_LIMIT), results(-1)
-    assert retriever.snapshot.scope(None, None).where is not None  # the second run really used Chroma's filter
+    assert reader.snapshot.scope(None, None).where is not None  # the second run really used Chroma's filter
     assert post_filtered == with_where
     assert not {cid for row in post_filtered for cid, _ in row} & quiz
 

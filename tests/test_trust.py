@@ -123,7 +123,7 @@ def test_one_document_and_its_translation_do_not_fill_the_top_results(corpus_ind
         "Hva er bærekraftsmål 11?",
         "Which cities were verified with U4SSC in Norway?",
     ):
-        results = services.retriever.search(question, k=5)
+        results = services.search(question, k=5)
         passages = [
             (r.metadata.get("path", "").replace(".nb.", ".").replace(".en.", "."), r.metadata.get("chunk_index"))
             for r in results
@@ -132,15 +132,15 @@ def test_one_document_and_its_translation_do_not_fill_the_top_results(corpus_ind
         assert len(passages) == len(set(passages)), (question, passages)
     capped = Services(settings.model_copy(update={"per_document": 2}), embedder=e5)
     for question in ("Hvilke partnere hadde Bærekraftssenteret?", "What does the U4SSC framework consist of?"):
-        paths = [r.metadata.get("path") for r in capped.retriever.search(question, k=5)]
+        paths = [r.metadata.get("path") for r in capped.search(question, k=5)]
         assert all(paths.count(p) <= 2 for p in paths), (question, paths)
     plain = Services(settings.model_copy(update={"drop_twins": False}), embedder=e5)
 
     def cards(found):
         return [(r.codes[0], r.metadata.get("section")) for r in found if r.metadata.get("doc_type") == "sdg_goal"]
 
-    assert len(set(cards(plain.retriever.search("Hva er bærekraftsmål 11?", k=5)))) < len(
-        cards(plain.retriever.search("Hva er bærekraftsmål 11?", k=5))
+    assert len(set(cards(plain.search("Hva er bærekraftsmål 11?", k=5)))) < len(
+        cards(plain.search("Hva er bærekraftsmål 11?", k=5))
     ), "without it, a card and its translation"
-    one = cards(services.retriever.search("Hva er bærekraftsmål 11?", k=5))
+    one = cards(services.search("Hva er bærekraftsmål 11?", k=5))
     assert one and len(one) == len(set(one)), "with it, each card once"

@@ -22,7 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.search.lexical import tokens
+from assistant.language import registry
+from assistant.language.tokens import stems, tokens
 
 NUMBERS = re.compile(r"\d+(?:[.,:]\d+)*")
 WORDS = re.compile(r"[\wæøå]+(?:-[\wæøå]+)*", re.IGNORECASE)
@@ -74,12 +75,12 @@ def same_meaning(new: str, old: str, answer: str) -> bool:
     shared = [w for w in new_words if w in old_words]
     if shared != [w for w in old_words if w in new_words]:  # "who helps the students" / "who do the students help"
         return False
-    known = set(tokens(f"{old} {answer}", ("nb", "en"))) | POLITE
-    return all(_known(nb, known) or _known(en, known) for nb, en in zip(tokens(new, ("nb",)), tokens(new, ("en",))))
+    known = set(tokens(f"{old} {answer}")) | POLITE
+    return all(any(_known(stem, known) for stem in pair) for pair in stems(new))
 
 
 def _content(question: str) -> list[str]:
-    return [word for word in tokens(question, ("nb",)) if word not in POLITE]
+    return [word for word in tokens(question, (registry.default(),)) if word not in POLITE]
 
 
 def _known(word: str, known: set[str]) -> bool:

@@ -4,7 +4,11 @@ stand in for the noun they should name, and sentences that echo the prompt's own
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+
+from assistant.language import registry
+from assistant.language.sentences import spans
 
 # a number as written in either language: 91, 2 020, 14 000, 1,5, 81.57, 97 %, 23. august 2022 (the 23), 11.6.2
 NUMBER = re.compile(r"(?<![\w.,])\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?:[.,]\d+)?(?![\w])|(?<![\w])\d+(?:[.,:]\d+)*")
@@ -18,7 +22,6 @@ CITATION_AS_NOUN = re.compile(
     r"and|og|the|den|det|de|om|about|:)\s*\[\d{1,2}\](?:\s*(?:,|og|and|or|eller)\s*\[\d{1,2}\])*\s*(?:[.,;:!?]|$)",
     re.IGNORECASE,
 )
-SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÆØÅ«\"(\[*_>-])|\n+")
 
 
 def digits(number: str) -> str:
@@ -57,22 +60,18 @@ class Finding:
     detail: str
 
 
-def sentences(text: str) -> list[str]:
-    return [part for part in SENTENCE_END.split(text) if part.strip()]
-
-
 def cited_sources(sentence: str, sources: list[str]) -> list[str]:
     """The texts of the sources a sentence cites ([2] -> sources[1]); all of them when it cites none."""
     cited = [int(n) for n in re.findall(r"\[(\d{1,2})\]", sentence) if 1 <= int(n) <= len(sources)]
     return [sources[n - 1] for n in cited] or sources
 
 
-def check(answer: str, sources: list[str], question: str, prompt_text: str = "") -> list[Finding]:
-    """Every problem sentence of a model's answer. `sources` are the texts it was given, numbered from 1;
-    `prompt_text` is the prompt's own wording (system and instructions), which an answer must not repeat."""
+def check(answer: str, sources: list[str], question: str, prompt_text: str = "", language: str = "") -> list[Finding]:
+    """Every problem sentence of a model's answer (in `language`). `sources` are the texts it was given, numbered
+    from 1; `prompt_text` is the prompt's own wording (system and instructions), which an answer must not repeat."""
     out = []
     echo = _shingles(prompt_text)
-    for sentence in sentences(answer):
+    for sentence in spans(answer, language or registry.default()):
         if PLACEHOLDER.search(sentence):
             out.append(Finding(sentence, "placeholder", PLACEHOLDER.search(sentence).group(0)))  # type: ignore[union-attr]
             continue
@@ -93,3 +92,73 @@ def _shingles(text: str, size: int = 6) -> set[str]:
     """Runs of `size` words: two shared runs mean a sentence copies the text."""
     words = re.findall(r"[\wæøå]+", text.lower())
     return {" ".join(words[i : i + size]) for i in range(len(words) - size + 1)}
+
+
+class Vetter:
+    """A model's words a sentence at a time, each passed on once complete and borne out by its sources: a number
+    none of its sources has, a "[n]" or a citation standing where a name belongs, or the prompt's own
+    instructions repeated, and the sentence is left out (a citation of a catalogue item is replaced by the item's
+    code and name, and a number is re-cited to the source that has it, instead). `checked_out` counts what was
+    left out. `name_of(n)` is source n's catalogue code and name, when it is a catalogue card."""
+
+    def __init__(
+        self,
+        sources: list[str],
+        question: str,
+        instructions: str,
+        name_of: Callable[[int], str | None],
+        language: str,
+    ) -> None:
+        self.sources = sources
+        self.language = language
+        self.question = question
+        self.instructions = instructions
+        self.name_of = name_of
+        self.checked_out = 0
+
+    def __call__(self, tokens: Iterator[str]) -> Iterator[str]:
+        held = ""
+        for token in tokens:
+            held += token
+            end = max(held.rfind("\n"), *(held.rfind(mark + " ") + 1 for mark in ".!?"))
+            if end > 0:
+                done, held = held[:end], held[end:]
+                yield from self._vetted(done)
+        if held.strip():
+            yield from self._vetted(held)
+
+    def _vetted(self, text: str) -> Iterator[str]:
+        for finding in check(text, self.sources, self.question, self.instructions, self.language):
+            if finding.kind == "citation_as_noun":
+                fixed = self._named(finding.sentence)
+            elif finding.kind == "number":
+                fixed = self._recited(finding.sentence, finding.detail.split(", "))
+            else:
+                fixed = None
+            if fixed and not check(fixed, self.sources, self.question, self.instructions, self.language):
+                text = text.replace(finding.sentence, fixed, 1)
+            else:
+                text = text.replace(finding.sentence, "", 1)
+                self.checked_out += 1
+        if text.strip():
+            yield text
+
+    def _recited(self, sentence: str, missing: list[str]) -> str | None:
+        """The sentence citing the source that states its numbers, when the model cited another one."""
+        holders = [n for n, text in enumerate(self.sources, start=1) if all(supported(num, text) for num in missing)]
+        if not holders:
+            return None
+        plain = re.sub(r"\s*\[\d{1,2}\]", "", sentence).rstrip()
+        end = plain[-1] if plain and plain[-1] in ".!?" else ""
+        return f"{plain.rstrip('.!?')} [{holders[0]}]{end}" + sentence[len(sentence.rstrip()) :]
+
+    def _named(self, sentence: str) -> str | None:
+        """The sentence with each citation of a catalogue item preceded by the item's code and name."""
+
+        def name(match: re.Match) -> str:
+            number = int(match.group(1))
+            named = self.name_of(number) if 1 <= number <= len(self.sources) else None
+            return f"{named} {match.group(0)}" if named else match.group(0)
+
+        named = re.sub(r"\[(\d{1,2})\]", name, sentence)
+        return named if named != sentence else None

@@ -11,12 +11,15 @@ import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
-from assistant.answering.answerer import Answerer, Turn
 from assistant.answering.checks import check
-from assistant.search.retrieval import Retriever
+from assistant.answering.parts import Turn
+from assistant.search.retrieval import Query
 from assistant.settings import SearchMode
+
+if TYPE_CHECKING:
+    from assistant.app.services import Services
 
 
 @dataclass
@@ -84,18 +87,17 @@ def first_match_rank(texts: list[str], must: list[list[str]]) -> int | None:
 
 
 class Evaluator:
-    def __init__(self, retriever: Retriever, answerer: Answerer | None = None) -> None:
-        self.retriever = retriever
-        self.answerer = answerer
+    def __init__(self, services: Services) -> None:
+        self.services = services
 
-    def standalone(self, question: Question, by_id: dict[str, Question]) -> str:
+    def query(self, question: Question, by_id: dict[str, Question]) -> Query:
         """Follow-ups are retrieved with the conversation condensed, as the app does."""
-        if not (question.follows and question.follows in by_id and self.answerer):
-            return question.question
+        if not (question.follows and question.follows in by_id):
+            return self.services.query(question.question)
         first = by_id[question.follows]
-        return self.answerer.condense(
-            question.question, [Turn(first.question, first.question, "")], question.lang or "nb"
-        )
+        history = [Turn(first.question, first.question, "")]
+        understanding = self.services.answerer.understanding
+        return understanding.understand(question.question, history, self.services.settings.audience).query
 
     def retrieval(self, questions: list[Question], k: int, modes: list[str]) -> dict:
         by_id = {q.id: q for q in questions}
@@ -105,9 +107,9 @@ class Evaluator:
             for question in questions:
                 if question.refuse or not question.must:
                     continue
-                query = self.standalone(question, by_id)
+                query = self.query(question, by_id)
                 started = time.perf_counter()
-                results = self.retriever.search(query, k=k, mode=cast(SearchMode, mode))
+                results = self.services.retriever.search(query, k=k, mode=cast(SearchMode, mode))
                 seconds += time.perf_counter() - started
                 texts = [r.text for r in results]
                 hit = satisfies("\n".join(texts), question.must)
@@ -115,7 +117,7 @@ class Evaluator:
                 hits += hit
                 rr += 1.0 / rank if rank else 0.0
                 count += 1
-                rows.append({"id": question.id, "mode": mode, "hit": hit, "rank": rank, "query": query})
+                rows.append({"id": question.id, "mode": mode, "hit": hit, "rank": rank, "query": query.text})
             summary[mode] = {
                 "questions": count,
                 f"hit@{k}": round(hits / max(count, 1), 3),
@@ -125,7 +127,7 @@ class Evaluator:
         return {"rows": rows, "summary": summary}
 
     def answers(self, questions: list[Question], audience: str | None = None) -> dict:
-        assert self.answerer is not None
+        answerer = self.services.answerer
         by_id = {q.id: q for q in questions}
         answered: dict[str, tuple[str, str]] = {}
         rows: list[dict[str, Any]] = []
@@ -135,7 +137,7 @@ class Evaluator:
                 first_q, first_a = answered[question.follows]
                 history = [Turn(first_q, by_id[question.follows].question, first_a)]
             started = time.perf_counter()
-            answer = self.answerer.ask(question.question, history, audience=audience)
+            answer = answerer.ask(question.question, history, audience=audience)
             answered[question.id] = (question.question, answer.text)
             cites = bool(re.search(r"\[\d+\]", answer.text)) and bool(answer.citations)
             findings = (
@@ -143,7 +145,8 @@ class Evaluator:
                     answer.written,
                     [s.text for s in answer.sources],
                     answer.standalone,
-                    self.answerer.instructions(answer),
+                    answerer.writer.builder.instructions(answer.prepared),
+                    answer.language,
                 )
                 if answer.written
                 else []

@@ -9,20 +9,29 @@ from collections.abc import Callable, Iterable, Iterator
 from functools import cached_property
 from pathlib import Path
 
-from assistant.people.access import PasswordGate
+from assistant import texts
 from assistant.answering.answerer import Answerer
 from assistant.answering.cache import AnswerCache
+from assistant.answering.evidence import Evidence, Thresholds
+from assistant.answering.prompts import MessageBuilder, Prompts
+from assistant.answering.reuse import Reuse
+from assistant.answering.understanding import Understanding
+from assistant.answering.writing import Writer
 from assistant.knowledge.catalog import Catalog, load_catalog
-from assistant.search.embedders import Embedder, embedder_for
-from assistant.people.feedback import FeedbackStore
-from assistant.llm.backends import Backend, backends
-from assistant.search.manifest import Manifest
-from assistant.mapping.mapper import Mapper, Mapping, MappingError
-from assistant.answering.prompts import Prompts
+from assistant.knowledge.codes import find_codes
 from assistant.knowledge.quiz import load_quiz_files
-from assistant.search.retrieval import Retriever
-from assistant.settings import Settings, load_settings
+from assistant.llm.base import Backend
+from assistant.llm.chain import backends
+from assistant.mapping.mapper import Mapper, Mapping, MappingError
+from assistant.people.access import PasswordGate
+from assistant.people.feedback import FeedbackStore
+from assistant.search.embedders import Embedder, embedder_for
+from assistant.search.manifest import Manifest
+from assistant.search.ranking import Tuning
+from assistant.search.retrieval import Query, Result, Retriever
+from assistant.search.snapshot import Reader
 from assistant.search.store import Store, reaching
+from assistant.settings import Settings, load_settings
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +48,7 @@ class Services:
         self, settings: Settings | None = None, embedder: Embedder | None = None, backends: list[Backend] | None = None
     ) -> None:
         self.settings = settings or Settings()
+        texts.use(self.settings.prompts_dir)
         if embedder is not None:
             self.__dict__["embedder"] = embedder
         if backends is not None:
@@ -53,19 +63,20 @@ class Services:
         return Store(self.settings, self.embedder)
 
     @cached_property
+    def reader(self) -> Reader:
+        return Reader(self.store, self.settings.lexical_dir, self.settings.refresh_seconds)
+
+    @cached_property
     def retriever(self) -> Retriever:
-        return Retriever(
-            self.store,
-            self.embedder,
-            self.catalog,
-            self.settings.lexical_dir,
-            self.settings.bm25_weight,
-            self.settings.refresh_seconds,
-            self.settings.search_mode,
-            self.settings.per_document,
-            self.settings.drop_twins,
-            self.settings.shaped_first,
-        )
+        return Retriever(self.reader, self.embedder, Tuning.of(self.settings))
+
+    def query(self, text: str) -> Query:
+        """A search query for a text: embedded, with the catalogue codes it names."""
+        return self.retriever.query(text, find_codes(text, self.catalog))
+
+    def search(self, text: str, k: int | None = None, **filters) -> list[Result]:
+        """The best chunks for a text (`Retriever.search` of its query: mode, language, doc_type)."""
+        return self.retriever.search(self.query(text), k=k or self.settings.top_k, **filters)
 
     @cached_property
     def prompts(self) -> Prompts:
@@ -82,8 +93,43 @@ class Services:
         return AnswerCache(self.settings.answer_cache_path, self.settings.cache_similarity)
 
     @cached_property
+    def evidence(self) -> Evidence:
+        settings = self.settings
+        return Evidence(
+            self.catalog,
+            self.retriever,
+            Thresholds.of(settings),
+            settings.top_k,
+            settings.answer_sources,
+            settings.quote_sentences,
+            settings.scope_rules,
+        )
+
+    @cached_property
     def answerer(self) -> Answerer:
-        return Answerer(self.settings, self.retriever, self.catalog, self.prompts, self.backends, self.cache)
+        settings = self.settings
+        understanding = Understanding(
+            self.catalog,
+            self.retriever,
+            self.prompts,
+            self.backends,
+            self.evidence.strong,
+            settings.top_k,
+            settings.log_content,
+        )
+        builder = MessageBuilder(self.prompts, settings.context_sentences, settings.card_lines)
+        writer = Writer(
+            self.catalog,
+            self.prompts,
+            builder,
+            settings.audience_max_tokens,
+            settings.check_answers,
+            settings.quote_evidence,
+        )
+        reuse = Reuse(self.cache, self.prompts.version) if self.cache else None
+        return Answerer(
+            understanding, self.evidence, writer, self.prompts, self.retriever, self.backends, reuse, settings.audience
+        )
 
     @cached_property
     def mapper(self) -> Mapper:
@@ -163,9 +209,9 @@ class Services:
             summary = Pipeline(self.settings, embedder=self.embedder, progress=progress).run(paths, rebuild=rebuild)
         except IngestError as exc:
             raise ReindexError(str(exc)) from exc
-        self.__dict__.pop("catalog", None)
-        self.retriever.catalog = self.answerer.catalog = self.catalog
-        self.retriever.refresh()
+        for name in ("catalog", "evidence", "answerer", "mapper"):  # built on the catalogue: made anew
+            self.__dict__.pop(name, None)
+        self.reader.refresh()
         return summary
 
     def backend_status(self) -> list[dict]:
@@ -178,7 +224,7 @@ class Services:
 
     def status(self) -> dict:
         """What the index holds: for the app's sidebar and `assistant status` (raises IndexUnavailable)."""
-        store = self.retriever.store  # the collection in service now
+        store = self.reader.current().store  # the collection in service now
         manifest = Manifest.load(self.settings.manifest_for(store.name))
         with reaching(store.where):
             chunks = store.count()

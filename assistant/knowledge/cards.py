@@ -5,8 +5,9 @@ The same card is indexed as the item's document and shown when someone asks abou
 
 from __future__ import annotations
 
-from assistant.knowledge.catalog import CATEGORIES_NB, DIMENSIONS_NB, LEVELS, SUB_DIMENSIONS_NB, Catalog, Item, format_date
-from assistant.texts import Section
+from assistant.knowledge.catalog import Catalog, Item, group_name
+from assistant.language.registry import OFFICIAL
+from assistant.texts import Section, format_date
 
 WORDS = Section("card")  # labels, from prompts/text.*.yaml
 
@@ -19,7 +20,7 @@ def heading(item: Item, lang: str) -> str:
 def definition(item: Item, lang: str) -> str:
     """The item's heading and its official wording in one line: what to quote when someone asks for the code."""
     head = heading(item, lang)
-    text = item.text["definition"][lang] if item.kind == "kpi" else item.title.get(lang, "")
+    text = item.about("definition", lang) if item.kind == "kpi" else item.titled(lang)
     return head if not text or text == item.label(lang) else f"{head}. {text.rstrip('.')}."
 
 
@@ -38,25 +39,25 @@ def sections(catalog: Catalog, item: Item, lang: str) -> list[tuple[str, str]]:
     head = heading(item, lang)
     when = format_date(item.as_of, lang)
     src = f"{words['source']}: {item.source_title or item.source} ({item.source}), {words['as_of']} {when}"
-    official = [f"{words['official']}: {item.title['en']}"] if lang == "nb" else []
+    official = [f"{words['official']}: {item.title[OFFICIAL]}"] if lang != OFFICIAL else []
     if item.kind == "goal":
         kpis = [catalog.items[c] for c in item.related if c in catalog.items]
-        targets = "; ".join(f"{c} {_short(catalog.items[c].title[lang])}" for c in item.children if c in catalog.items)
+        targets = "; ".join(f"{c} {_short(catalog.items[c].titled(lang))}" for c in item.children if c in catalog.items)
         return [
             (
                 "about",
                 "\n".join(
-                    [head, f"{item.title[lang]}.", *official, f"{words['about']}: {item.text['about'][lang]}", src]
+                    [head, f"{item.titled(lang)}.", *official, f"{words['about']}: {item.about('about', lang)}", src]
                 ),
             ),
-            ("municipal", "\n".join([head, f"{words['municipal']}: {item.text['municipal'][lang]}", src])),
+            ("municipal", "\n".join([head, f"{words['municipal']}: {item.about('municipal', lang)}", src])),
             (
                 "targets",
                 "\n".join(
                     [
                         head,
                         f"{words['targets']}: {targets}",
-                        f"{words['kpis']}: " + ("; ".join(f"{k.code} {k.title[lang]}" for k in kpis) or words["none"]),
+                        f"{words['kpis']}: " + ("; ".join(f"{k.code} {k.titled(lang)}" for k in kpis) or words["none"]),
                     ]
                 ),
             ),
@@ -65,19 +66,19 @@ def sections(catalog: Catalog, item: Item, lang: str) -> list[tuple[str, str]]:
     if item.kind == "target":
         lines += [
             f"{words['place']}: {_goal_line(catalog, item.code, lang)}",
-            item.title[lang],
+            item.titled(lang),
             *official,
             f"{words['indicators']}: "
-            + "; ".join(f"{c} {catalog.items[c].title[lang]}" for c in item.children if c in catalog.items),
+            + "; ".join(f"{c} {catalog.items[c].titled(lang)}" for c in item.children if c in catalog.items),
         ]
     elif item.kind == "indicator":
-        lines += [item.title[lang], *official]
+        lines += [item.titled(lang), *official]
         for parent in item.parents:
             target = catalog.items.get(parent)
             if target:
                 lines.append(
                     f"{words['place']}: {_goal_line(catalog, parent, lang)} -> {words['target']} {parent}: "
-                    f"{_short(target.title[lang], 30)}"
+                    f"{_short(target.titled(lang), 30)}"
                 )
         if item.attrs.get("unsd_code"):
             lines.append(f"{words['unsd']}: {item.attrs['unsd_code']}")
@@ -95,21 +96,17 @@ def render(catalog: Catalog, item: Item, lang: str) -> str:
 
 def _kpi_lines(catalog: Catalog, item: Item, lang: str) -> list[str]:
     words, attrs = WORDS[lang], item.attrs
-    nb = lang == "nb"
-    if nb:
-        lines = [f"{words['english_name']}: {item.title['en']}"]
-        place = (
-            f"{DIMENSIONS_NB[attrs['dimension']]} ({attrs['dimension']}) -> "
-            f"{SUB_DIMENSIONS_NB[attrs['sub_dimension']]} ({attrs['sub_dimension']}) -> "
-            f"{CATEGORIES_NB[attrs['category']]} ({attrs['category']})"
-        )
-    else:
-        lines = []
-        place = f"{attrs['dimension']} -> {attrs['sub_dimension']} -> {attrs['category']}"
+    translated = lang != OFFICIAL
+    lines = [f"{words['english_name']}: {item.title[OFFICIAL]}"] if translated else []
+    levels = ("dimension", "sub_dimension", "category")
+    # a translated name is followed by the official one, so the framework's own terms match too
+    place = " -> ".join(
+        f"{group_name(level, attrs[level], lang)} ({attrs[level]})" if translated else attrs[level] for level in levels
+    )
     lines.append(f"{words['place']} ({words['dimension']} -> {words['sub_dimension']} -> {words['category']}): {place}")
     kind = f", {words['type']}: {attrs['type']}" if attrs.get("type") else ""
-    lines.append(f"{words['level']}: {LEVELS[attrs['level']][lang]}{kind}")
-    lines.append(f"{words['definition']}: {item.text['definition'][lang]}")
+    lines.append(f"{words['level']}: {group_name('level', attrs['level'], lang)}{kind}")
+    lines.append(f"{words['definition']}: {item.about('definition', lang)}")
     if attrs.get("numerator") or attrs.get("denominator"):
         parts = [
             f"{words['numerator']}: {attrs['numerator']}" if attrs.get("numerator") else "",
@@ -117,7 +114,7 @@ def _kpi_lines(catalog: Catalog, item: Item, lang: str) -> list[str]:
             f"{words['unit']}: {attrs['unit']}" if attrs.get("unit") else "",
         ]
         lines.append(f"{words['method']}: " + "; ".join(p for p in parts if p))
-        if nb and attrs.get("method_nb"):
+        if lang == "nb" and attrs.get("method_nb"):  # the catalogue explains the method in Norwegian only
             lines.append(attrs["method_nb"])
     elif attrs.get("unit"):
         lines.append(f"{words['unit']}: {attrs['unit']}")

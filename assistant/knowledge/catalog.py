@@ -1,4 +1,5 @@
-"""The SDG and U4SSC catalogues in corpus/: parse, validate, look up codes, and render one document per item.
+"""The SDG and U4SSC catalogues in corpus/: items by code with their hierarchy and cross-references, loaded from
+files checked by `schema`.
 
 Hierarchies: goal -> target -> indicator; dimension -> sub-dimension -> category -> KPI.
 Cross-references: KPI <-> SDG (from each KPI's `related_sdgs`).
@@ -6,7 +7,6 @@ Cross-references: KPI <-> SDG (from each KPI's `related_sdgs`).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -14,91 +14,21 @@ from pathlib import Path
 
 import yaml
 
-LANGS = ("nb", "en")
+from assistant.knowledge import schema
+from assistant.knowledge.codes import normalize_code
+from assistant.knowledge.schema import CatalogError
+from assistant.language.registry import OFFICIAL
+from assistant.texts import Section
 
-DIMENSIONS_NB = {"Economy": "Økonomi", "Environment": "Miljø", "Society and Culture": "Samfunn og kultur"}
-SUB_DIMENSIONS_NB = {
-    "ICT": "IKT",
-    "Productivity": "Produktivitet",
-    "Infrastructure": "Infrastruktur",
-    "Environment": "Miljø",
-    "Energy": "Energi",
-    "Education, Health and Culture": "Utdanning, helse og kultur",
-    "Safety, Housing and Social Inclusion": "Trygghet, bolig og sosial inkludering",
-}
-CATEGORIES_NB = {
-    "ICT Infrastructure": "IKT-infrastruktur",
-    "Water and Sanitation": "Vann og avløp",
-    "Drainage": "Overvann",
-    "Electricity Supply": "Elektrisitetsforsyning",
-    "Transport": "Transport",
-    "Public Sector": "Offentlig sektor",
-    "Innovation": "Innovasjon",
-    "Employment": "Sysselsetting",
-    "Waste": "Avfall",
-    "Buildings": "Bygninger",
-    "Urban Planning": "Byplanlegging",
-    "Air Quality": "Luftkvalitet",
-    "Environmental Quality": "Miljøkvalitet",
-    "Public Space and Nature": "Offentlige rom og natur",
-    "Energy": "Energi",
-    "Education": "Utdanning",
-    "Health": "Helse",
-    "Culture": "Kultur",
-    "Housing": "Bolig",
-    "Social Inclusion": "Sosial inkludering",
-    "Safety": "Trygghet",
-    "Food Security": "Matsikkerhet",
-}
-LEVELS = {
-    "core": {"nb": "kjerneindikator (core)", "en": "core KPI"},
-    "advanced": {"nb": "avansert indikator (advanced)", "en": "advanced KPI"},
-}
-KPI_TYPES = {"smart", "sustainable", "structural"}
-MONTHS_NB = [
-    "januar",
-    "februar",
-    "mars",
-    "april",
-    "mai",
-    "juni",
-    "juli",
-    "august",
-    "september",
-    "oktober",
-    "november",
-    "desember",
-]
-MONTHS_EN = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-]
-
-GOAL_RE = re.compile(r"^\d{1,2}$")
-TARGET_RE = re.compile(r"^\d{1,2}\.(\d{1,2}|[a-z])$")
-INDICATOR_RE = re.compile(r"^\d{1,2}\.(\d{1,2}|[a-z])\.\d{1,2}$")
-KPI_RE = re.compile(r"^(EC|EN|SC): [A-Z]+: [A-Z]+: \d+[CA]$")
-
-
-class CatalogError(ValueError):
-    """A catalogue file is malformed; the message names the field and the reason."""
+NAMES = Section("u4ssc")  # the U4SSC framework's dimensions, sub-dimensions, categories and levels, by language
+DOC_TYPES = {"goal": "sdg_goal", "target": "sdg_target", "indicator": "sdg_indicator", "kpi": "u4ssc_kpi"}
 
 
 @dataclass
 class Item:
     code: str
     kind: str  # goal | target | indicator | kpi
-    title: dict[str, str]  # official English title and the Norwegian one
+    title: dict[str, str]  # official English title and the translations
     short: dict[str, str] = field(default_factory=dict)
     text: dict[str, dict[str, str]] = field(default_factory=dict)  # e.g. {"about": {"nb": ..., "en": ...}}
     parents: list[str] = field(default_factory=list)
@@ -107,171 +37,107 @@ class Item:
     attrs: dict = field(default_factory=dict)  # KPI: dimension, level, numerator, values, ...; indicator: unsd_code
     source: str = ""
     source_title: str = ""
+    publisher: str = ""
+    author: str = ""
+    issued: str = ""
+    accessed: str = ""
     as_of: str = ""
     path: str = ""
 
     def label(self, lang: str) -> str:
-        return self.short.get(lang) or self.title.get(lang) or self.title.get("en", "")
+        return self.short.get(lang) or self.title.get(lang) or self.title.get(OFFICIAL, "")
+
+    def titled(self, lang: str) -> str:
+        """The official title in the reader's language (the official language's where it has none)."""
+        return self.title.get(lang) or self.title.get(OFFICIAL, "")
+
+    def about(self, section: str, lang: str) -> str:
+        texts = self.text.get(section, {})
+        return texts.get(lang) or texts.get(OFFICIAL, "")
+
+    @property
+    def doc_type(self) -> str:
+        return DOC_TYPES[self.kind]
 
 
-def format_date(value: str, lang: str) -> str:
-    """'2020-09' -> 'september 2020' / 'September 2020'; other forms unchanged."""
-    match = re.fullmatch(r"(\d{4})-(\d{2})(?:-(\d{2}))?", str(value))
-    if not match:
-        return str(value)
-    months = MONTHS_NB if lang == "nb" else MONTHS_EN
-    month = months[int(match.group(2)) - 1]
-    if match.group(3):
-        day = int(match.group(3))
-        return f"{day}. {month} {match.group(1)}" if lang == "nb" else f"{day} {month} {match.group(1)}"
-    return f"{month} {match.group(1)}"
+def group_name(level: str, name: str, lang: str) -> str:
+    """A U4SSC dimension, sub-dimension, category or level in the reader's language ('Economy' -> 'Økonomi')."""
+    return NAMES[lang].get(level, {}).get(name, name)
 
 
-def _text(value, where: str, required: bool = True) -> str:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            raise CatalogError(f"{where} is missing or empty")
-        return ""
-    if not isinstance(value, (str, int, float)):
-        raise CatalogError(f"{where} must be text, not {type(value).__name__}")
-    return " ".join(str(value).split())
+def _common(data: schema.Reference, path: str) -> dict:
+    fields = ("source", "source_title", "publisher", "author", "issued", "accessed")
+    return {**{name: getattr(data, name) for name in fields}, "as_of": getattr(data, "as_of", ""), "path": path}
 
 
-def _code(value, pattern: re.Pattern, where: str) -> str:
-    if not isinstance(value, str):
-        raise CatalogError(f"{where} must be a quoted string (got {value!r}: write codes like '11.6' in quotes)")
-    if not pattern.match(value):
-        raise CatalogError(f"{where} {value!r} is not a valid code")
-    return value
+def _sdg_items(data: schema.SdgFile, common: dict) -> list[Item]:
+    goal_data = data.goal
+    goal = Item(
+        code=goal_data.code,
+        kind="goal",
+        title=dict(goal_data.title),
+        short=dict(goal_data.short),
+        text={"about": dict(goal_data.about), "municipal": dict(goal_data.municipal)},
+        **common,
+    )
+    items = [goal]
+    indicators: dict[str, Item] = {}
+    for target_data in data.targets:
+        target = Item(
+            code=target_data.code, kind="target", title=dict(target_data.title), parents=[goal.code], **common
+        )
+        goal.children.append(target.code)
+        items.append(target)
+        for indicator_data in target_data.indicators:
+            target.children.append(indicator_data.code)
+            if indicator_data.code in indicators:  # listed under several targets
+                indicators[indicator_data.code].parents.append(target.code)
+                continue
+            indicator = Item(
+                code=indicator_data.code,
+                kind="indicator",
+                title=dict(indicator_data.title),
+                parents=[target.code],
+                attrs={"unsd_code": indicator_data.unsd_code},
+                **common,
+            )
+            indicators[indicator.code] = indicator
+            items.append(indicator)
+    return items
 
 
-def _bilingual(data: dict, key: str, where: str, required: bool = True) -> dict[str, str]:
-    return {lang: _text(data.get(f"{key}_{lang}"), f"{where}.{key}_{lang}", required) for lang in LANGS}
+def _kpi_items(data: schema.U4sscFile, common: dict) -> list[Item]:
+    items = []
+    for kpi in data.kpis:
+        attrs = kpi.model_dump(
+            include={"dimension", "sub_dimension", "category", "level", "type", "note", "numerator", "denominator"}
+            | {"unit", "method_nb"}
+        )
+        attrs["values"] = [value.model_dump() for value in kpi.values]
+        items.append(
+            Item(
+                code=kpi.code,
+                kind="kpi",
+                title=dict(kpi.name),
+                text={"definition": dict(kpi.definition)},
+                parents=[kpi.category],
+                related=list(kpi.related_sdgs),
+                attrs=attrs,
+                **common,
+            )
+        )
+    return items
 
 
 def parse_catalog(data: dict, path: str) -> list[Item]:
     """Items of one catalogue file (already YAML-loaded); raises CatalogError naming the bad field."""
     if not isinstance(data, dict) or data.get("catalog") not in ("sdg", "u4ssc"):
         raise CatalogError("not a catalogue: the top-level key 'catalog' must be 'sdg' or 'u4ssc'")
-    common = {
-        "source": _text(data.get("source"), "source"),
-        "source_title": _text(data.get("source_title"), "source_title", required=False),
-        "as_of": _text(data.get("as_of"), "as_of"),
-        "path": path,
-    }
-    return _parse_sdg(data, common) if data["catalog"] == "sdg" else _parse_u4ssc(data, common)
-
-
-def _parse_sdg(data: dict, common: dict) -> list[Item]:
-    goal_data = data.get("goal")
-    if not isinstance(goal_data, dict):
-        raise CatalogError("goal: missing (a mapping with code, titles and texts)")
-    goal = Item(
-        code=_code(goal_data.get("code"), GOAL_RE, "goal.code"),
-        kind="goal",
-        title=_bilingual(goal_data, "title", "goal"),
-        short=_bilingual(goal_data, "short", "goal"),
-        text={"about": _bilingual(goal_data, "about", "goal"), "municipal": _bilingual(goal_data, "municipal", "goal")},
-        **common,
-    )
-    items = [goal]
-    targets = data.get("targets")
-    if not isinstance(targets, list) or not targets:
-        raise CatalogError("targets: missing or empty")
-    indicators: dict[str, Item] = {}
-    for ti, target_data in enumerate(targets):
-        where = f"targets[{ti}]"
-        code = _code(target_data.get("code") if isinstance(target_data, dict) else None, TARGET_RE, f"{where}.code")
-        if not code.startswith(goal.code + "."):
-            raise CatalogError(f"{where}.code {code!r} does not belong to goal {goal.code}")
-        target = Item(
-            code=code, kind="target", title=_bilingual(target_data, "title", where), parents=[goal.code], **common
-        )
-        goal.children.append(code)
-        items.append(target)
-        for ii, indicator_data in enumerate(target_data.get("indicators") or []):
-            iwhere = f"{where}.indicators[{ii}]"
-            icode = _code(
-                indicator_data.get("code") if isinstance(indicator_data, dict) else None, INDICATOR_RE, f"{iwhere}.code"
-            )
-            target.children.append(icode)
-            if icode in indicators:  # listed under several targets
-                indicators[icode].parents.append(code)
-                continue
-            ind = Item(
-                code=icode,
-                kind="indicator",
-                title=_bilingual(indicator_data, "title", iwhere),
-                parents=[code],
-                attrs={"unsd_code": _text(indicator_data.get("unsd_code"), f"{iwhere}.unsd_code", required=False)},
-                **common,
-            )
-            indicators[icode] = ind
-            items.append(ind)
-    return items
-
-
-def _parse_u4ssc(data: dict, common: dict) -> list[Item]:
-    kpis = data.get("kpis")
-    if not isinstance(kpis, list) or not kpis:
-        raise CatalogError("kpis: missing or empty")
-    items = []
-    for index, kpi in enumerate(kpis):
-        where = f"kpis[{index}]"
-        if not isinstance(kpi, dict):
-            raise CatalogError(f"{where} must be a mapping")
-        code = _code(kpi.get("code"), KPI_RE, f"{where}.code")
-        dimension = _text(kpi.get("dimension"), f"{where}.dimension")
-        if dimension not in DIMENSIONS_NB:
-            raise CatalogError(f"{where}.dimension {dimension!r} is not one of {sorted(DIMENSIONS_NB)}")
-        sub = _text(kpi.get("sub_dimension"), f"{where}.sub_dimension")
-        if sub not in SUB_DIMENSIONS_NB:
-            raise CatalogError(f"{where}.sub_dimension {sub!r} is not one of {sorted(SUB_DIMENSIONS_NB)}")
-        category = _text(kpi.get("category"), f"{where}.category")
-        if category not in CATEGORIES_NB:
-            raise CatalogError(f"{where}.category {category!r} is not one of the 22 categories")
-        level = _text(kpi.get("level"), f"{where}.level")
-        if level not in LEVELS:
-            raise CatalogError(f"{where}.level must be core or advanced, not {level!r}")
-        kind = _text(kpi.get("type"), f"{where}.type", required=False)
-        if kind and kind not in KPI_TYPES:
-            raise CatalogError(f"{where}.type must be one of {sorted(KPI_TYPES)}, not {kind!r}")
-        related = [str(s) for s in kpi.get("related_sdgs") or []]
-        for sdg_code in related:
-            if not (GOAL_RE.match(sdg_code) or TARGET_RE.match(sdg_code) or INDICATOR_RE.match(sdg_code)):
-                raise CatalogError(f"{where}.related_sdgs has {sdg_code!r}, which is not an SDG code")
-        values = []
-        for vi, value in enumerate(kpi.get("values") or []):
-            vwhere = f"{where}.values[{vi}]"
-            values.append(
-                {f: _text((value or {}).get(f), f"{vwhere}.{f}") for f in ("city", "value", "as_of", "source")}
-            )
-        attrs = {
-            "dimension": dimension,
-            "sub_dimension": sub,
-            "category": category,
-            "level": level,
-            "type": kind,
-            "values": values,
-            "note": _text(kpi.get("note"), f"{where}.note", required=False),
-            **{
-                f: _text(kpi.get(f), f"{where}.{f}", required=False)
-                for f in ("numerator", "denominator", "unit", "method_nb")
-            },
-        }
-        items.append(
-            Item(
-                code=code,
-                kind="kpi",
-                title=_bilingual(kpi, "name", where),
-                text={"definition": _bilingual(kpi, "definition", where)},
-                parents=[category],
-                related=related,
-                attrs=attrs,
-                **common,
-            )
-        )
-    return items
+    checked = schema.validate(data)
+    if isinstance(checked, schema.SdgFile):
+        return _sdg_items(checked, _common(checked, path))
+    assert isinstance(checked, schema.U4sscFile)
+    return _kpi_items(checked, _common(checked, path))
 
 
 def load_catalog_file(path: Path) -> list[Item]:
@@ -380,42 +246,6 @@ class Catalog:
             )
         ]
         return hits[:limit]
-
-
-_KPI_LOOSE = re.compile(r"\b(EC|EN|SC)\s*:\s*([A-Z]{1,4})\s*:\s*([A-Z]{1,4})\s*:\s*(\d{1,2}[CA])\b", re.IGNORECASE)
-_SDG_LOOSE = re.compile(r"(?<![\w.])(\d{1,2})\.(\d{1,2}|[a-z])(?:\.(\d{1,2}))?(?![\w.]*\d)", re.IGNORECASE)
-_GOAL_LOOSE = re.compile(
-    r"\b(?:sdg|mål|goal|bærekraftsmål|bærekraftsmålet|målet|fn-mål)\s*(?:nr\.?|nummer|number|no\.?)?\s*(\d{1,2})\b",
-    re.IGNORECASE,
-)
-
-
-def normalize_code(text: str) -> str:
-    """'ec:ict:ict:1c' -> 'EC: ICT: ICT: 1C'; 'SDG 11' / 'mål 11' -> '11'; others stripped."""
-    text = text.strip()
-    match = _KPI_LOOSE.fullmatch(text)
-    if match:
-        return f"{match.group(1).upper()}: {match.group(2).upper()}: {match.group(3).upper()}: {match.group(4).upper()}"
-    match = _GOAL_LOOSE.fullmatch(text)
-    if match:
-        return str(int(match.group(1)))
-    return text.lower() if re.fullmatch(r"\d{1,2}\.[A-Za-z0-9.]+", text) else text
-
-
-def find_codes(text: str, catalog: Catalog) -> list[str]:
-    """Codes named in free text that exist in the catalogue, in order of appearance, most specific first."""
-    found: list[tuple[int, str]] = []
-    for match in _KPI_LOOSE.finditer(text):
-        found.append((match.start(), normalize_code(match.group(0))))
-    for match in _SDG_LOOSE.finditer(text):
-        found.append((match.start(), match.group(0).lower()))
-    for match in _GOAL_LOOSE.finditer(text):
-        found.append((match.start(), str(int(match.group(1)))))
-    out: list[str] = []
-    for _, code in sorted(found):
-        if code in catalog and code not in out:
-            out.append(code)
-    return out
 
 
 @lru_cache(maxsize=4)

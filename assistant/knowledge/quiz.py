@@ -10,12 +10,12 @@ from pathlib import Path
 
 import yaml
 
-from assistant.knowledge.catalog import DIMENSIONS_NB, LANGS, Catalog, CatalogError, format_date
-from assistant.texts import Section
+from assistant.knowledge import schema
+from assistant.knowledge.catalog import Catalog, group_name
+from assistant.knowledge.schema import CatalogError
+from assistant.texts import Section, format_date
 
 TEXT = Section("quiz")
-
-FIELDS = ("question", "answer", "explanation")
 
 
 @dataclass
@@ -33,27 +33,18 @@ class QuizQuestion:
 
 
 def parse_quiz(data: dict, path: str) -> list[dict]:
-    """The validated items of one quiz file; raises CatalogError naming the bad field."""
-    items = data.get("questions")
-    if not isinstance(items, list) or not items:
-        raise CatalogError("questions: missing or empty")
-    seen = set()
-    for index, item in enumerate(items):
-        where = f"questions[{index}]"
-        if not isinstance(item, dict) or not item.get("id"):
-            raise CatalogError(f"{where}.id is missing")
-        if item["id"] in seen:
-            raise CatalogError(f"{where}.id {item['id']!r} is used twice")
-        seen.add(item["id"])
-        for lang in LANGS:
-            for field_name in FIELDS:
-                if not str(item.get(f"{field_name}_{lang}") or "").strip():
-                    raise CatalogError(f"{where}.{field_name}_{lang} is missing or empty")
-            wrong = item.get(f"wrong_{lang}")
-            if not isinstance(wrong, list) or len(wrong) < 2 or item[f"answer_{lang}"] in wrong:
-                raise CatalogError(f"{where}.wrong_{lang} must list 2+ wrong answers, not the right one")
-        item.setdefault("source", data.get("source", path))
-        item.setdefault("as_of", data.get("as_of", ""))
+    """The validated items of one quiz file, as {field_lang: text} like the file; raises CatalogError naming the
+    bad field. An item without its own source or as_of takes the file's."""
+    checked = schema.validate(data)
+    assert isinstance(checked, schema.QuizFile)
+    items = []
+    for item in checked.questions:
+        flat = {"id": item.id, "source": item.source or checked.source or path, "as_of": item.as_of or checked.as_of}
+        for field in ("source_title", "publisher", "issued"):
+            flat[field] = getattr(item, field)
+        for name in ("question", "answer", "explanation", "wrong"):
+            flat |= {f"{name}_{code}": text for code, text in getattr(item, name).items()}
+        items.append(flat)
     return items
 
 
@@ -87,7 +78,7 @@ def _choices(rng: random.Random, right: str, pool: list[str], n: int = 4) -> tup
 
 
 def _catalog_questions(catalog: Catalog, lang: str, rng: random.Random) -> list[QuizQuestion]:
-    nb, labels = lang == "nb", TEXT[lang]
+    labels = TEXT[lang]
     goals, kpis = catalog.goals(), sorted(catalog.kpis(), key=lambda k: k.code)
     targets = sorted(catalog.of_kind("target"), key=lambda t: t.code)
     out: list[QuizQuestion] = []
@@ -96,10 +87,10 @@ def _catalog_questions(catalog: Catalog, lang: str, rng: random.Random) -> list[
         out.append(
             QuizQuestion(
                 id=f"goal-{goal.code}",
-                question=labels["goal_q"].format(name=goal.short[lang]),
+                question=labels["goal_q"].format(name=goal.label(lang)),
                 options=[labels["goal_option"].format(code=o) for o in options],
                 answer=answer,
-                explanation=f"{goal.code}: {goal.title[lang]}",
+                explanation=f"{goal.code}: {goal.titled(lang)}",
                 source=goal.source,
                 as_of=goal.as_of,
             )
@@ -115,16 +106,16 @@ def _catalog_questions(catalog: Catalog, lang: str, rng: random.Random) -> list[
                 options=options,
                 answer=answer,
                 explanation=labels["indicator_why"].format(goal=ind.code.split(".")[0], target=parent, code=ind.code)
-                + ind.title[lang],
+                + ind.titled(lang),
                 source=ind.source,
                 as_of=ind.as_of,
             )
         )
-    dimensions = list(DIMENSIONS_NB)
+    dimensions = sorted({kpi.attrs["dimension"] for kpi in kpis})
     for kpi in kpis[::3]:
-        name = kpi.title[lang]
+        name = kpi.titled(lang)
         dim = kpi.attrs["dimension"]
-        shown = {d: (DIMENSIONS_NB[d] if nb else d) for d in dimensions}
+        shown = {d: group_name("dimension", d, lang) for d in dimensions}
         options, answer = _choices(rng, shown[dim], list(shown.values()), n=3)
         out.append(
             QuizQuestion(

@@ -11,8 +11,6 @@ Two signals per sentence of the text, summed over sentences (measured in BENCHMA
 
 from __future__ import annotations
 
-import hashlib
-import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -21,11 +19,15 @@ from pathlib import Path
 import numpy as np
 
 from assistant.knowledge.catalog import Catalog, Item
-from assistant.search.embedders import Embedder
+from assistant.knowledge.codes import find_codes
 from assistant.language.detect import detect_language
-from assistant.search.lexical import coverage
-from assistant.search.retrieval import Retriever
+from assistant.language.registry import OFFICIAL
 from assistant.language.sentences import split
+from assistant.language.tokens import coverage
+from assistant.mapping.descriptors import Descriptors
+from assistant.mapping.sections import sections_of
+from assistant.search.embedders import Embedder
+from assistant.search.retrieval import Query, Retriever
 
 Progress = Callable[[Iterable], Iterable]
 VOTE_RANKS = 10  # search results per sentence that vote
@@ -45,10 +47,13 @@ class Match:
     evidence: list[str] = field(default_factory=list)  # the text's sentences that support it, best first
     sections: list[str] = field(default_factory=list)  # the sections those sentences are in
 
+    def titled(self, lang: str) -> str:
+        return self.title.get(lang) or self.title.get(OFFICIAL, "")
+
     def as_json(self, lang: str) -> dict:
         return {
             "code": self.code,
-            "title": self.title.get(lang) or self.title.get("en", ""),
+            "title": self.titled(lang),
             "score": round(self.score, 3),
             "evidence": self.evidence,
             "sections": self.sections,
@@ -81,54 +86,6 @@ def goal_of(code: str) -> str | None:
 def target_of(code: str) -> str | None:
     parts = code.split(".")
     return ".".join(parts[:2]) if code[:1].isdigit() and len(parts) >= 2 else None
-
-
-def sections_of(text: str, title: str = "") -> list[tuple[str, str]]:
-    """A pasted text's sections, split at Markdown headings ("# ..."); one section when there are none."""
-    parts: list[tuple[str, str]] = []
-    heading, lines = title, list[str]()
-    for line in text.splitlines():
-        if match := re.match(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$", line):
-            if "".join(lines).strip():
-                parts.append((heading, "\n".join(lines)))
-            heading, lines = match.group(1), []
-        else:
-            lines.append(line)
-    if "".join(lines).strip():
-        parts.append((heading, "\n".join(lines)))
-    return parts
-
-
-class Descriptors:
-    """The catalogue's words as vectors: one row per title or description sentence, owned by an item code.
-    Embedded once per catalogue and embedder, and kept in `folder`."""
-
-    def __init__(self, catalog: Catalog, embedder: Embedder, folder: Path) -> None:
-        owners, texts = [], []
-        for item in catalog.of_kind("goal") + catalog.of_kind("target") + catalog.of_kind("indicator"):
-            for lang in ("nb", "en"):
-                about = item.text.get("about", {}).get(lang, "")
-                for text in [item.title.get(lang), item.short.get(lang), *split(about, lang)[:6]]:
-                    if text:
-                        owners.append(item.code)
-                        texts.append(text)
-        for item in catalog.kpis():
-            for lang in ("nb", "en"):
-                for text in (item.title.get(lang), item.text.get("definition", {}).get(lang)):
-                    if text:
-                        owners.append(item.code)
-                        texts.append(text)
-        self.owners = np.array(owners)
-        digest = hashlib.sha1("\n".join([embedder.spec, *owners, *texts]).encode()).hexdigest()[:16]
-        cached = folder / f"descriptors-{digest}.npy"
-        if cached.exists():
-            self.vectors = np.load(cached)
-        else:
-            self.vectors = embedder.passages(texts)
-            folder.mkdir(parents=True, exist_ok=True)
-            partial = cached.with_suffix(".partial.npy")
-            np.save(partial, self.vectors)
-            partial.replace(cached)
 
 
 class Mapper:
@@ -175,10 +132,14 @@ class Mapper:
         ]
         if not units:
             return Mapping(language, [], [], [], 0)
-        votes, grounded = self._votes([s for _, s in units], progress)
+        vectors = self.embedder.queries([s for _, s in units])
+        queries = [
+            Query(sentence, vector, tuple(find_codes(sentence, self.catalog)), language)
+            for (_, sentence), vector in zip(units, vectors)
+        ]
+        votes, grounded = self._votes(queries, progress)
         if not grounded:
             return Mapping(language, [], [], [], len(units))
-        vectors = self.embedder.queries([s for _, s in units])
         sims = vectors @ self.descriptors.vectors.T  # sentences x descriptor rows
         goals = self._goals(units, sims, votes)
         addressed = {m.code for m in goals}
@@ -186,17 +147,17 @@ class Mapper:
         kpis = self._ranked(units, sims, votes, "kpi", addressed)
         return Mapping(language, goals, targets, kpis, len(units))
 
-    def _votes(self, sentences: list[str], progress: Progress) -> tuple[dict[str, np.ndarray], bool]:
+    def _votes(self, queries: list[Query], progress: Progress) -> tuple[dict[str, np.ndarray], bool]:
         """Per item code, each sentence's vote: 1/(rank+3) for the first result of that item in its search; and
         whether any sentence is grounded in the index's words."""
-        votes: dict[str, np.ndarray] = defaultdict(lambda: np.zeros(len(sentences)))
+        votes: dict[str, np.ndarray] = defaultdict(lambda: np.zeros(len(queries)))
         grounded = False
-        for row, sentence in enumerate(progress(sentences)):
+        for row, query in enumerate(progress(queries)):
             seen: set[str] = set()
-            results = self.retriever.search(sentence, k=VOTE_RANKS)
+            results = self.retriever.search(query, k=VOTE_RANKS)
             grounded = grounded or (
-                coverage(sentence, [r.text for r in results]) >= self.min_coverage
-                and self.retriever.lexical.known(sentence) >= self.min_known
+                coverage(query.text, [r.text for r in results]) >= self.min_coverage
+                and self.retriever.known(query.text) >= self.min_known
             )
             for rank, result in enumerate(results):
                 code = result.codes[0] if result.codes else ""

@@ -1,4 +1,4 @@
-"""BM25 over the same chunks as Chroma (bm25s + Snowball stemming for Norwegian and English).
+"""BM25 over the same chunks as Chroma (bm25s, terms stemmed by each chunk's language: `language.tokens`).
 
 Persisted beside the Chroma index with a fingerprint of the chunks it was built from; ingestion rebuilds it after
 every run that changed the store, and a reader whose fingerprint disagrees with the store rebuilds it too.
@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import shutil
 import tempfile
 import time
@@ -16,47 +15,10 @@ from pathlib import Path
 
 import bm25s
 import numpy as np
-import Stemmer
-from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_NORWEGIAN
 
-_TOKEN = re.compile(r"\d+(?:\.[0-9a-z]+)+|\w+", re.UNICODE)
-_QUESTION_WORDS = {
-    "what",
-    "which",
-    "who",
-    "whom",
-    "whose",
-    "how",
-    "why",
-    "when",
-    "where",
-    "does",
-    "do",
-    "did",
-    "can",
-    "could",
-    "would",
-    "should",
-    "tell",
-    "explain",
-    "describe",
-    "many",
-    "much",
-    "about",
-    "hva",
-    "hvilke",
-    "hvilken",
-    "hvilket",
-    "hvordan",
-    "hvorfor",
-    "hvor",
-    "forklar",
-    "fortell",
-    "beskriv",
-    "mange",
-    "mye",
-}
-_STOP = frozenset(STOPWORDS_EN) | frozenset(STOPWORDS_NORWEGIAN) | _QUESTION_WORDS
+from assistant.language import registry
+from assistant.language.tokens import share_known, tokens
+
 # The frameworks' words for the same things (as stemmed): a question may say "KPI-er" where a document says
 # "nøkkelindikatorer", or "SDG" where it says "bærekraftsmål". A query term brings its equivalents along.
 SYNONYMS = {
@@ -71,28 +33,11 @@ SYNONYMS = {
     "fn": ("un",),
     "un": ("fn",),
 }
-_STEMMERS = {"nb": Stemmer.Stemmer("norwegian"), "en": Stemmer.Stemmer("english")}
-
-
-def tokens(text: str, languages: tuple[str, ...]) -> list[str]:
-    """Lower-cased words without stop words, stemmed in each language given (codes like 11.6.2 stay whole)."""
-    words = [w for w in _TOKEN.findall(text.lower()) if w not in _STOP and (len(w) > 1 or w.isdigit())]
-    out: list[str] = []
-    for lang in languages:
-        out += _STEMMERS[lang].stemWords(words)
-    return list(dict.fromkeys(out)) if len(languages) > 1 else out
 
 
 def expand(terms: list[str]) -> list[str]:
     """The terms and their equivalents (SYNONYMS), each once."""
     return list(dict.fromkeys([*terms, *(alt for term in terms for alt in SYNONYMS.get(term, ()))]))
-
-
-def coverage(query: str, texts: list[str]) -> float:
-    """Share of the query's content words found in the texts (in either language's stem form)."""
-    have = set(tokens(" ".join(texts), ("nb", "en")))
-    pairs = list(zip(tokens(query, ("nb",)), tokens(query, ("en",))))
-    return sum(a in have or b in have for a, b in pairs) / len(pairs) if pairs else 0.0
 
 
 def fingerprint(ids: list[str], hashes: list[str]) -> str:
@@ -116,7 +61,7 @@ class LexicalIndex:
             return cls([], None, fp)
         model = bm25s.BM25()
         model.index(
-            [tokens(t, (lang if lang in _STEMMERS else "nb",)) or ["_"] for t, lang in zip(texts, languages)],
+            [tokens(t, (registry.get(lang).code,)) or ["_"] for t, lang in zip(texts, languages)],
             show_progress=False,
         )
         return cls(list(ids), model, fp)
@@ -144,9 +89,7 @@ class LexicalIndex:
 
     def known(self, query: str) -> float:
         """Share of the query's content words that occur anywhere in the corpus (either stem form)."""
-        vocab = self.model.vocab_dict if self.model is not None else {}
-        pairs = list(zip(tokens(query, ("nb",)), tokens(query, ("en",))))
-        return sum(a in vocab or b in vocab for a, b in pairs) / len(pairs) if pairs else 0.0
+        return share_known(query, self.model.vocab_dict if self.model is not None else {})
 
     def mask(self, allowed: set[str]) -> np.ndarray:
         """A BM25 weight mask admitting only these chunk ids."""
@@ -158,7 +101,7 @@ class LexicalIndex:
         """(chunk id, BM25 score) best first; `mask` (from `mask()`) restricts the chunks (filters)."""
         if self.model is None:
             return []
-        terms = expand(tokens(query, ("nb", "en")))
+        terms = expand(tokens(query))
         terms = [t for t in terms if t in self.model.vocab_dict]
         if not terms:
             return []
@@ -177,7 +120,7 @@ def sync(chunks: dict, directory: Path) -> LexicalIndex:
     index = LexicalIndex.load(folder)
     if index is None or index.fingerprint != fp:
         index = LexicalIndex.build(
-            chunks["ids"], chunks["documents"], [m.get("language", "nb") for m in chunks["metadatas"]], hashes
+            chunks["ids"], chunks["documents"], [m.get("language", "") for m in chunks["metadatas"]], hashes
         )
         index.save(folder)
     return index

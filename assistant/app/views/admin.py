@@ -5,8 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from assistant.app.services import ReindexError, Services
-from assistant.people.uploads import UploadError, store
 from assistant.app.views.text import T
+from assistant.people.uploads import UploadError, store
 
 
 def _summary(summary: dict, lang: str) -> None:

@@ -10,7 +10,7 @@ import textwrap
 import altair as alt
 import pandas as pd
 
-from assistant.knowledge.catalog import CATEGORIES_NB, DIMENSIONS_NB, SUB_DIMENSIONS_NB, Catalog, Item
+from assistant.knowledge.catalog import Catalog, Item, group_name
 
 # The goals' colours from the UN's SDG communication guidelines (a fact, like the goals' titles)
 GOAL_COLOURS = {
@@ -124,7 +124,6 @@ def sdg_hierarchy(catalog: Catalog, lang: str, names: list[str]) -> alt.Chart:
 
 def u4ssc_hierarchy(catalog: Catalog, lang: str, names: list[str]) -> alt.Chart:
     """Dimensions -> sub-dimensions -> categories -> KPIs."""
-    nb = lang == "nb"
     rows, position = [], 0.0
     for dimension, subs in catalog.tree().items():
         colour = DIMENSION_COLOURS.get(dimension, "#555555")
@@ -134,12 +133,12 @@ def u4ssc_hierarchy(catalog: Catalog, lang: str, names: list[str]) -> alt.Chart:
             for category, codes in categories.items():
                 for offset, code in enumerate(codes):
                     rows.append(_cell(catalog.items[code], lang, 3, position + offset, 1, colour, None))
-                name = CATEGORIES_NB.get(category, category) if nb else category
+                name = group_name("category", category, lang)
                 rows.append(_group(name, 2, position, len(codes), colour, len(codes)))
                 position += len(codes)
-            name = SUB_DIMENSIONS_NB.get(sub, sub) if nb else sub
+            name = group_name("sub_dimension", sub, lang)
             rows.append(_group(name, 1, sub_start, position - sub_start, colour, int(position - sub_start)))
-        name = DIMENSIONS_NB.get(dimension, dimension) if nb else dimension
+        name = group_name("dimension", dimension, lang)
         rows.append(_group(name, 0, dim_start, position - dim_start, colour, int(position - dim_start)))
     return _icicle(rows, names)
 

@@ -7,12 +7,12 @@ import logging
 
 import streamlit as st
 
-from assistant.answering.answerer import Answer, Turn
-from assistant.language.sentences import quoted
+from assistant.answering.parts import Answer, Prepared, Turn
 from assistant.app.services import Services
-from assistant.search.store import StoreError
 from assistant.app.views.accessibility import announce, other_language
 from assistant.app.views.text import T
+from assistant.language.sentences import quoted
+from assistant.search.store import StoreError
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +92,7 @@ def caption(answer: Answer, lang: str) -> str:
     return text
 
 
-def show_evidence(answer: Answer, lang: str) -> None:
+def show_evidence(answer: Prepared, lang: str) -> None:
     """What is known at once, before any model writes: the sources that will be used, the catalogue card of a
     code asked about, and the sentences that best support an answer, marked as quotes."""
     labels = T[lang]
@@ -127,15 +127,18 @@ def ask(svc: Services, question: str, lang: str, audience: str) -> Answer | None
     labels = T[lang]
     early, status = st.empty(), st.empty()
     try:
-        answer = svc.answerer.prepare(question, history(), audience)
-        if not answer.refused:
+        prepared = svc.answerer.prepare(question, history(), audience)
+        if not prepared.refused:
             with early.container():
-                show_evidence(answer, lang)
+                show_evidence(prepared, lang)
 
         def waiting(ahead: int) -> None:
             status.caption(labels["queue"].format(ahead=ahead))
 
-        st.write_stream(svc.answerer.generate(answer, on_wait=waiting))
+        stream = svc.answerer.generate(prepared, on_wait=waiting)
+        st.write_stream(stream)
+        answer = stream.answer
+        assert answer is not None
     except StoreError as exc:  # the index server is away: answers resume when it is back, no restart needed
         log.warning("index unavailable: %s", exc)
         early.empty()

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from assistant.knowledge.cards import render as card
-from assistant.knowledge.catalog import CATEGORIES_NB, DIMENSIONS_NB, SUB_DIMENSIONS_NB, Item
 from assistant.app.services import Services
 from assistant.app.views import charts, chat
 from assistant.app.views.text import T
+from assistant.knowledge.cards import render as card
+from assistant.knowledge.catalog import Item, group_name
 
 
 def _pick(label: str, items: list[Item], lang: str, key: str) -> Item | None:
@@ -31,16 +31,18 @@ def _sdg(svc: Services, lang: str) -> Item | None:
 
 def _u4ssc(svc: Services, lang: str) -> Item | None:
     labels, cat = T[lang], svc.catalog
-    nb = lang == "nb"
     tree = cat.tree()
     dim = st.selectbox(
-        labels["dimension"], list(tree), key="x-dim", format_func=lambda d: DIMENSIONS_NB[d] if nb else d
+        labels["dimension"], list(tree), key="x-dim", format_func=lambda d: group_name("dimension", d, lang)
     )
     sub = st.selectbox(
-        labels["sub_dimension"], list(tree[dim]), key="x-sub", format_func=lambda d: SUB_DIMENSIONS_NB[d] if nb else d
+        labels["sub_dimension"],
+        list(tree[dim]),
+        key="x-sub",
+        format_func=lambda d: group_name("sub_dimension", d, lang),
     )
     category = st.selectbox(
-        labels["category"], list(tree[dim][sub]), key="x-cat", format_func=lambda d: CATEGORIES_NB[d] if nb else d
+        labels["category"], list(tree[dim][sub]), key="x-cat", format_func=lambda d: group_name("category", d, lang)
     )
     return _pick(labels["kpi"], [cat.items[c] for c in tree[dim][sub][category]], lang, "x-kpi")
 

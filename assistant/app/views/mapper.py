@@ -11,13 +11,13 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from assistant.people.export import mapping_csv, mapping_markdown, mapping_rows
-from assistant.mapping.mapper import Mapping, MappingError
 from assistant.app.services import Services
-from assistant.search.store import IndexUnavailable
-from assistant.people.uploads import UploadError, check
 from assistant.app.views import charts, chat
 from assistant.app.views.text import T
+from assistant.mapping.export import mapping_csv, mapping_markdown, mapping_rows
+from assistant.mapping.mapper import Mapping, MappingError
+from assistant.people.uploads import UploadError, check
+from assistant.search.store import IndexUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +78,7 @@ def render(svc: Services, lang: str, audience: str) -> None:
             continue
         st.subheader(labels[f"map_{key}"])
         for match in matches:
-            title = match.title.get(lang) or match.title.get("en", "")
+            title = match.titled(lang)
             where = f" · {labels['map_section']}: {', '.join(match.sections)}" if match.sections else ""
             with st.expander(f"{match.code} {title} — {match.score:.2f}{where}"):
                 for sentence in match.evidence:

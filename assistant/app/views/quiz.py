@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from assistant.knowledge.quiz import build_quiz, score
 from assistant.app.services import Services
 from assistant.app.views.text import T
+from assistant.knowledge.quiz import build_quiz, score
 
 QUESTIONS = 10
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from assistant.people.export import conversation_markdown, references
 from assistant.app.services import Services
 from assistant.app.views import chat
 from assistant.app.views.text import T
+from assistant.people.export import conversation_markdown, references
 
 
 def render(svc: Services, lang: str, audience: str) -> None:

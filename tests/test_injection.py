@@ -67,9 +67,9 @@ def test_planted_sentences_are_never_quoted_nor_sent_to_a_model(settings, docs, 
         return out
 
     assert leaked() == []
-    import assistant.answering.answerer
+    import assistant.answering.prompts
     import assistant.language.sentences
 
-    for module in (assistant.answering.answerer, assistant.language.sentences):  # every place that filters
+    for module in (assistant.answering.prompts, assistant.language.sentences):  # every place that filters
         monkeypatch.setattr(module, "addresses_assistant", lambda sentence: False)
     assert leaked(), "without the filter, planted sentences would reach the model or the quotes"

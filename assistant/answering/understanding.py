@@ -7,11 +7,13 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
+from functools import lru_cache
 
 from assistant.answering.parts import Turn, Understood
 from assistant.answering.prompts import Prompts
 from assistant.knowledge.catalog import Catalog
 from assistant.knowledge.codes import find_codes
+from assistant.language import registry
 from assistant.language.detect import detect_language
 from assistant.language.privacy import mask
 from assistant.language.tokens import tokens
@@ -20,13 +22,22 @@ from assistant.search.retrieval import Query, Result, Retriever
 
 log = logging.getLogger(__name__)
 
-# a question that continues the last one by its first words ("Og i 2021?", "What about Stavanger?")
-CONTINUES = re.compile(r"^\s*(og|and|men|but|hva med|what about|how about|enn)\b", re.IGNORECASE)
-FOLLOW_UP = re.compile(
-    r"^\s*(og|and|men|but|hva med|what about|how about|enn|hvorfor|why|hvordan|how|hvem|who|når|when)\b"
-    r"|\b(den|det|dette|denne|disse|de|dem|it|this|that|these|those|they|them|its|their)\b",
-    re.IGNORECASE,
-)
+@lru_cache(maxsize=4)
+def _patterns(codes: tuple[str, ...]) -> tuple[re.Pattern, re.Pattern]:
+    """A question that continues the last one by its first words ("Og i 2021?", "What about Stavanger?"), and one
+    that may be a follow-up (those words, a question word first, or a word pointing back: "Hvorfor er det viktig?")."""
+    languages = [registry.get(code) for code in codes]
+    continuing = [w for lang in languages for w in lang.continuing_words]
+    starting = continuing + [w for lang in languages for w in lang.follow_up_words]
+    referring = [w for lang in languages for w in lang.referring_words]
+
+    def words(items: list[str]) -> str:
+        return "|".join(map(re.escape, dict.fromkeys(items)))
+
+    return (
+        re.compile(rf"^\s*({words(continuing)})\b", re.IGNORECASE),
+        re.compile(rf"^\s*({words(starting)})\b|\b({words(referring)})\b", re.IGNORECASE),
+    )
 
 
 class Understanding:
@@ -71,7 +82,8 @@ class Understanding:
         go to the first LLM that answers; without one, the previous question is added as context."""
         if not history:
             return question
-        if not CONTINUES.search(question) and self.stands_alone(own, language):
+        continues, follow_up = _patterns(registry.codes())
+        if not continues.search(question) and self.stands_alone(own, language):
             return question  # "Hvem var partnerne i senteret?" needs no model to rewrite it (which takes seconds)
         previous = history[-1]
         old_codes = find_codes(previous.standalone, self.catalog) if previous.codes is None else previous.codes
@@ -80,7 +92,7 @@ class Understanding:
             swapped, count = re.subn(pattern, own.codes[0], previous.standalone, count=1, flags=re.IGNORECASE)
             if count:
                 return swapped
-        if not FOLLOW_UP.search(question) and len(question.split()) > 6:
+        if not follow_up.search(question) and len(question.split()) > 6:
             return question
         lines = "\n".join(f"- {t.standalone}\n  {t.answer[:300]}" for t in history[-3:])
         prompt = self.prompts.get("condense", language, history=lines, question=question)

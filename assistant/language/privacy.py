@@ -20,7 +20,7 @@ NATIONAL_ID = "[fødselsnummer/national ID]"
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[a-zA-Z]{2,}")
 # eleven digits, also written as a date and five digits: 15038510190, 150385 10190, 150385-10190, 15.03.85 10190
-_ID = re.compile(r"(?<![\d.,-])(\d{2})([. ]?)(\d{2})\2(\d{2}) ?[ -]? ?(\d{5})(?![\d,]|\.\d)")
+_ID = re.compile(r"(?<!\d)(?<!\d[.,])(\d{2})([. ]?)(\d{2})\2(\d{2}) ?[ -]? ?(\d{5})(?!\d)(?![.,]\d)")
 _SPACES = re.compile(r"[^\S\n]")  # any Unicode space but a line break
 _DASHES = re.compile(r"[\u2010-\u2015\u2212\ufe58\ufe63\uff0d]")
 REGION = "NO"  # numbers without a country code are read as Norwegian

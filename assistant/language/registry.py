@@ -26,6 +26,9 @@ class Language:
     html_codes: tuple[str, ...] = field(default=())  # the `lang` attributes of a web page in this language
     count_words: tuple[str, ...] = ()  # a question that asks for a number ("how many")
     list_words: tuple[str, ...] = ()  # a question that asks for a list, at its start ("which")
+    continuing_words: tuple[str, ...] = ()  # a question starting with one continues the last ("and", "what about")
+    follow_up_words: tuple[str, ...] = ()  # one starting with one may ask on about the last ("why", "who")
+    referring_words: tuple[str, ...] = ()  # words that point back to the conversation ("it", "this")
     goal_words: tuple[str, ...] = ()  # words that name a goal before its number ("mål 11", "goal 11")
     corpus: bool = True  # the corpus is written in it: catalogue texts and document twins exist in this language
 
@@ -54,6 +57,9 @@ NB = Language(
     html_codes=("nb", "no", "nn"),
     goal_words=("mål", "bærekraftsmål", "bærekraftsmålet", "målet", "fn-mål"),
     count_words=("hvor mange", "hvor mye", "antall"),
+    continuing_words=("og", "men", "hva med", "enn"),
+    follow_up_words=("hvorfor", "hvordan", "hvem", "når"),
+    referring_words=("den", "det", "dette", "denne", "disse", "de", "dem"),
     list_words=("hvilke", "hva er de", "nevn", "list opp"),
 )
 
@@ -77,6 +83,9 @@ EN = Language(
     html_codes=("en",),
     goal_words=("goal",),
     count_words=("how many", "how much", "number of", "count of"),
+    continuing_words=("and", "but", "what about", "how about"),
+    follow_up_words=("why", "how", "who", "when"),
+    referring_words=("it", "this", "that", "these", "those", "they", "them", "its", "their"),
     list_words=("which", "what are the", "name the", "list"),
 )
 

@@ -5,6 +5,7 @@ Queries and passages are encoded separately because e5 models need their "query:
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
@@ -140,6 +141,35 @@ class SentenceTransformerEmbedder(Embedder):
         return len(self._model.tokenizer(text, add_special_tokens=True)["input_ids"])
 
 
+class HashingEmbedder(Embedder):
+    """No model: a text's stemmed words (and their pairs) hashed into a fixed-size vector. Instant and the same in
+    every process; it finds shared words, not meaning, so retrieval is far weaker than e5's. For tests whose subject
+    is not retrieval quality, and for a machine without any model."""
+
+    spec = "hash"
+    name = "hashed words (no model)"
+    DIMENSIONS = 512
+
+    def _encode(self, texts: list[str], query: bool) -> np.ndarray:
+        from assistant.language.tokens import tokens
+
+        out = np.zeros((len(texts), self.DIMENSIONS), dtype=np.float32)
+        for row, text in enumerate(texts):
+            words = tokens(text)
+            for feature in [*words, *(f"{a} {b}" for a, b in zip(words, words[1:]))]:
+                digest = int.from_bytes(hashlib.blake2b(feature.encode(), digest_size=8).digest(), "little")
+                out[row, digest % self.DIMENSIONS] += 1.0 if digest >> 63 else -1.0
+            norm = np.linalg.norm(out[row])
+            if norm:
+                out[row] /= norm
+            else:
+                out[row, 0] = 1.0  # a text without words still has a direction
+        return out
+
+    def count_tokens(self, text: str) -> int:
+        return len(text.split()) * 4 // 3 + 2  # about what a subword tokenizer counts
+
+
 def embedder_for(settings: Settings) -> Embedder:
     """The embedder the settings choose."""
     return make_embedder(
@@ -157,7 +187,9 @@ def make_embedder(
         return E5Embedder(batch_size=batch_size, threads=threads)
     if spec.startswith("st:") and len(spec) > 3:
         return SentenceTransformerEmbedder(spec[3:], batch_size=batch_size)
-    raise EmbedderError(f"unknown embedder {spec!r}: use 'e5' or 'st:<model name or path>'")
+    if spec == "hash":
+        return HashingEmbedder(batch_size=batch_size)
+    raise EmbedderError(f"unknown embedder {spec!r}: use 'e5', 'st:<model name or path>' or 'hash'")
 
 
 @register_embedding_function

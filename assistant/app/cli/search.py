@@ -40,11 +40,8 @@ def cmd_search(services: Services, args) -> int:
     if not (args.query or args.batch):
         raise CommandError("give a question or --batch FILE")
     queries = [q.question for q in questions_of(args.batch)] if args.batch else [args.query]
-    k = args.k or services.settings.top_k
     for query in queries:
-        results = services.retriever.search(
-            services.query(query), k=k, mode=args.mode, language=args.language, doc_type=args.doc_type
-        )
+        results = services.search(query, args.k, mode=args.mode, language=args.language, doc_type=args.doc_type)
         if args.json:
             print(json.dumps({"query": query, "results": [r.as_json() for r in results]}, ensure_ascii=False))
         else:

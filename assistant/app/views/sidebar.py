@@ -7,10 +7,9 @@ import streamlit as st
 from assistant.app.services import Services
 from assistant.app.views import chat
 from assistant.app.views.text import T
+from assistant.language import registry
 from assistant.search.store import StoreError
 from assistant.settings import AUDIENCES
-
-LANGUAGES = {"nb": "Norsk (bokmål)", "en": "English"}
 
 
 @st.cache_data(ttl=30, show_spinner=False)
@@ -20,7 +19,13 @@ def _backends(_svc: Services, key: str) -> list[dict]:
 
 def render(svc: Services) -> tuple[str, str]:
     with st.sidebar:
-        lang = st.radio("Språk / Language", list(LANGUAGES), format_func=LANGUAGES.get, horizontal=True, key="lang")
+        lang = st.radio(
+            "Språk / Language",
+            registry.codes(),
+            format_func=lambda code: registry.get(code).name,
+            horizontal=True,
+            key="lang",
+        )
         labels = T[lang]
         default = AUDIENCES.index(svc.settings.audience)
         audience = st.radio(

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import os
+import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -39,10 +42,18 @@ def minilm_spec() -> str:
 
 @pytest.fixture(scope="session")
 def minilm():
-    """all-MiniLM-L6-v2 through sentence-transformers: fast, English-centred, for mechanics tests."""
+    """all-MiniLM-L6-v2 through sentence-transformers: the second embedder backend, proven to work."""
     from assistant.search.embedders import make_embedder
 
     return make_embedder(minilm_spec())
+
+
+@pytest.fixture(scope="session")
+def hashed():
+    """Words hashed into vectors (no model): instant, for tests whose subject is not retrieval quality."""
+    from assistant.search.embedders import make_embedder
+
+    return make_embedder("hash")
 
 
 @pytest.fixture(scope="session")
@@ -54,12 +65,12 @@ def e5():
 
 
 @pytest.fixture
-def settings(tmp_path, minilm):
+def settings(tmp_path, hashed):
     from assistant.settings import Settings
 
     return Settings(
         index_dir=tmp_path / "index",
-        embedder=minilm.spec,
+        embedder=hashed.spec,
         corpus_dirs=[tmp_path / "docs"],
         chunk_tokens=120,
         chunk_overlap=20,
@@ -182,3 +193,82 @@ def subset_index(tmp_path_factory, e5):
     summary = Pipeline(settings, embedder=e5).run([corpus])
     assert not summary.skipped, summary.skipped
     return settings
+
+
+@dataclass
+class Ran:
+    """What a command did, as `subprocess.run` reports it."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def run_cli(monkeypatch, capsys):
+    """`python -m assistant ...` or `python -m ingest ...` run in this process: the same `main()`, arguments,
+    environment (ASSISTANT_* variables), working directory and standard input, without a new interpreter loading the
+    libraries again. Commands that must die or be watched from outside (kill -9, strace) still run as processes."""
+
+    def run(module: str, *args, env: dict | None = None, cwd: Path | str | None = None, stdin: str = "") -> Ran:
+        from assistant.app import cli as assistant_cli
+        from ingest import cli as ingest_cli
+
+        main = {"assistant": assistant_cli.main, "ingest": ingest_cli.main}[module]
+        with monkeypatch.context() as patch:
+            for name in [n for n in os.environ if n.startswith("ASSISTANT_")]:
+                patch.delenv(name)  # only what the test gives, as in a clean environment
+            for name, value in (env or {}).items():
+                patch.setenv(name, str(value))
+            if cwd is not None:
+                patch.chdir(cwd)
+            patch.setattr(sys, "stdin", io.StringIO(stdin))
+            capsys.readouterr()
+            try:
+                code = main([str(arg) for arg in args])
+            except SystemExit as exc:  # argparse refuses its arguments
+                code = exc.code if isinstance(exc.code, int) else 1
+            out, err = capsys.readouterr()
+        return Ran(code, out, err)
+
+    return run
+
+
+def env_of(settings, **more) -> dict[str, str]:
+    """The ASSISTANT_* variables that make a command use these settings' index, embedder and chunking."""
+    return {
+        "ASSISTANT_INDEX_DIR": str(settings.index_dir),
+        "ASSISTANT_EMBEDDER": settings.embedder,
+        "ASSISTANT_CHUNK_TOKENS": str(settings.chunk_tokens),
+        **{f"ASSISTANT_{name.upper()}": str(value) for name, value in more.items()},
+    }
+
+
+class Remembering:
+    """An embedder that remembers its vectors: the same text embedded again (a second index of the same files, a
+    rebuild) costs nothing. Built on the real embedder it wraps, with the same spec."""
+
+    def __new__(cls, inner):
+        from assistant.search.embedders import Embedder
+
+        class _Remembering(Embedder):
+            spec = inner.spec
+            name = getattr(inner, "name", inner.spec)
+
+            def __init__(self) -> None:
+                super().__init__(inner.batch_size)
+                self.memory: dict[tuple[str, bool], object] = {}
+
+            def _encode(self, texts, query):
+                import numpy as np
+
+                wanted = [t for t in dict.fromkeys(texts) if (t, query) not in self.memory]
+                if wanted:
+                    for text, vector in zip(wanted, inner._encode(wanted, query)):
+                        self.memory[(text, query)] = vector
+                return np.stack([self.memory[(t, query)] for t in texts])
+
+            def count_tokens(self, text):
+                return inner.count_tokens(text)
+
+        return _Remembering()

@@ -5,8 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import subprocess
-import sys
 
 import pytest
 
@@ -18,7 +16,7 @@ from assistant.people.export import conversation_markdown, references
 from assistant.people.feedback import FeedbackStore
 from assistant.people.uploads import UploadError, check, safe_name, store
 
-from conftest import CORPUS, ROOT
+from conftest import CORPUS
 
 
 @pytest.fixture(scope="module")
@@ -94,19 +92,10 @@ def test_feedback_store_and_csv_export(tmp_path):
     assert json.loads(rows[0]["sources"])[0]["title"] == "Om"
 
 
-def test_feedback_export_cli(tmp_path):
-    import os
-
+def test_feedback_export_cli(tmp_path, run_cli):
     FeedbackStore(tmp_path / "fb.sqlite").add(1, "Q", "A", [], "extractive")
-    env = {**os.environ, "ASSISTANT_FEEDBACK_DB": str(tmp_path / "fb.sqlite")}
-    done = subprocess.run(
-        [sys.executable, "-m", "assistant", "feedback", "export", "--out", str(tmp_path / "f.csv")],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        timeout=120,
-    )
+    env = {"ASSISTANT_FEEDBACK_DB": tmp_path / "fb.sqlite"}
+    done = run_cli("assistant", "feedback", "export", "--out", tmp_path / "f.csv", env=env)
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "f.csv").read_text(encoding="utf-8").splitlines()[1].startswith("1,")
 

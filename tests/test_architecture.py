@@ -68,16 +68,18 @@ def flatten(data: dict, prefix: str = "") -> dict[str, str]:
     return out
 
 
-def test_every_text_exists_in_both_languages_with_the_same_placeholders():
+def test_every_text_exists_in_every_language_with_the_same_placeholders():
+    from assistant.language import registry
     from assistant.texts import load
 
     texts = load(ROOT / "prompts")
-    nb, en = flatten(texts["nb"]), flatten(texts["en"])
-    assert set(nb) == set(en), set(nb) ^ set(en)
-    assert len(nb) > 100
-    for key in nb:
-        assert placeholders(nb[key]) == placeholders(en[key]), key
-        assert nb[key].strip() and en[key].strip(), key
+    first, *others = (flatten(texts[code]) for code in registry.codes())
+    assert len(first) > 100
+    for other in others:
+        assert set(first) == set(other), set(first) ^ set(other)
+        for key in first:
+            assert placeholders(first[key]) == placeholders(other[key]), key
+            assert first[key].strip() and other[key].strip(), key
 
 
 # Single-letter names kept on purpose: a public dataclass field and keyword parameters callers pass by name

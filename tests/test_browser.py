@@ -34,7 +34,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def ollama():
     """A test server speaking Ollama's API, writing slowly enough that the early sources and quotes can be seen."""
     from ollama_server import FakeOllama
@@ -43,11 +43,13 @@ def ollama():
         yield fake
 
 
-@pytest.fixture
-def server(subset_index, tmp_path, ollama):
+@pytest.fixture(scope="module")
+def server(subset_index, tmp_path_factory, ollama):
+    """One app for all the browser tests (what `make run` starts: services warmed before it takes visitors)."""
     if not os.path.exists(CHROMIUM):
         pytest.fail("chromium is not installed: .ci/run installs it (apt-get install chromium)")
     s = subset_index
+    tmp_path = tmp_path_factory.mktemp("browser")
     port = free_port()
     env = {
         **os.environ,
@@ -93,17 +95,25 @@ def server(subset_index, tmp_path, ollama):
     proc.wait(timeout=20)
 
 
-@pytest.fixture
-def page(server):
-    """A Chromium page (Debian's chromium: playwright never downloads a browser) at the app's address."""
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's chromium, driven by playwright (which never downloads a browser here)."""
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        page.goto(server)
-        yield page
-        browser.close()
+    with sync_playwright() as driver:
+        chromium = driver.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    """A new session of the app: a page in a fresh browser context (no cookies or storage from another test)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(server)
+    yield page
+    context.close()
 
 
 @pytest.mark.slow

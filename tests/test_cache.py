@@ -5,10 +5,7 @@ affects an entry (its sources, the prompts, a thumbs-down) ending its reuse."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 
 import pytest
 
@@ -28,6 +25,7 @@ def chats(server: FakeOllama) -> int:
 
 @pytest.fixture
 def setup(settings, docs, minilm, tmp_path):
+    settings = settings.model_copy(update={"embedder": minilm.spec})  # near-repeats need an embedder of meaning
     write_md(
         docs / "centre.nb.md",
         "Senteret",
@@ -112,7 +110,7 @@ def test_cutting_words_decide_a_near_repeat():
     ), "another order: answered afresh, to be safe"
 
 
-def test_the_cache_command_warms_shows_and_clears(setup, tmp_path):
+def test_the_cache_command_warms_shows_and_clears(setup, tmp_path, run_cli):
     services, server, _ = setup
     questions = tmp_path / "questions.jsonl"
     questions.write_text(
@@ -120,11 +118,10 @@ def test_the_cache_command_warms_shows_and_clears(setup, tmp_path):
     )
     s = services.settings
     env = {
-        **os.environ,
         "ASSISTANT_INDEX_DIR": str(s.index_dir),
         "ASSISTANT_EMBEDDER": s.embedder,
         "ASSISTANT_LLM_BACKEND": "ollama",
-        "OLLAMA_HOST": server.url,
+        "ASSISTANT_OLLAMA_HOST": server.url,
         "ASSISTANT_CACHE_DB": str(s.cache_db),
         "ASSISTANT_REFUSE_BELOW": "0",
         "ASSISTANT_ANSWER_ABOVE": "0",
@@ -132,14 +129,7 @@ def test_the_cache_command_warms_shows_and_clears(setup, tmp_path):
     }
 
     def cli(*args):
-        done = subprocess.run(
-            [sys.executable, "-m", "assistant", "cache", *args],
-            capture_output=True,
-            text=True,
-            env=env,
-            cwd=ROOT,
-            timeout=600,
-        )
+        done = run_cli("assistant", "cache", *args, env=env)
         assert done.returncode == 0, done.stderr
         return done.stdout
 

@@ -34,10 +34,10 @@ def searcher(services: Services, stop: threading.Event, outcomes: list, question
             outcomes.append(exc)
 
 
-def test_searches_during_a_rebuild_always_find_the_old_index(settings, docs, minilm):
+def test_searches_during_a_rebuild_always_find_the_old_index(settings, docs, hashed):
     corpus(docs)
-    Pipeline(settings, embedder=minilm).run([docs])
-    services = Services(settings.model_copy(update={"refresh_seconds": 0.1}), embedder=minilm)
+    Pipeline(settings, embedder=hashed).run([docs])
+    services = Services(settings.model_copy(update={"refresh_seconds": 0.1}), embedder=hashed)
     before = services.reader.snapshot.store.name
     stop, outcomes = threading.Event(), []
     threads = [
@@ -47,7 +47,7 @@ def test_searches_during_a_rebuild_always_find_the_old_index(settings, docs, min
     for t in threads:
         t.start()
     corpus(docs, version="second")
-    summary = Pipeline(settings, embedder=minilm).run([docs], rebuild=True)
+    summary = Pipeline(settings, embedder=hashed).run([docs], rebuild=True)
     time.sleep(0.5)  # the readers notice the switch
     stop.set()
     for t in threads:
@@ -63,13 +63,13 @@ class Crash(Exception):
     pass
 
 
-def test_a_rebuild_that_dies_leaves_the_old_index_in_service(settings, docs, minilm, monkeypatch):
+def test_a_rebuild_that_dies_leaves_the_old_index_in_service(settings, docs, hashed, monkeypatch):
     corpus(docs)
-    Pipeline(settings, embedder=minilm).run([docs])
-    old = Store(settings, minilm)
+    Pipeline(settings, embedder=hashed).run([docs])
+    old = Store(settings, hashed)
     old_ids = sorted(old.all_chunks()["ids"])
     calls = {"n": 0}
-    real = minilm.passages
+    real = hashed.passages
 
     def dies_on_the_fifth_file(texts, progress=iter):
         calls["n"] += 1
@@ -77,18 +77,18 @@ def test_a_rebuild_that_dies_leaves_the_old_index_in_service(settings, docs, min
             raise Crash("power cut")
         return real(texts, progress)
 
-    monkeypatch.setattr(minilm, "passages", dies_on_the_fifth_file)
+    monkeypatch.setattr(hashed, "passages", dies_on_the_fifth_file)
     corpus(docs, version="second")
     with pytest.raises(Crash):
-        Pipeline(settings, embedder=minilm).run([docs], rebuild=True)
+        Pipeline(settings, embedder=hashed).run([docs], rebuild=True)
     monkeypatch.undo()
     client = open_client(settings)
     versions = Versions(client, settings.collection)
     assert versions.active() == old.name and len(versions.unused()) == 1, "the half-built index is not in service"
-    assert sorted(Store(settings, minilm).all_chunks()["ids"]) == old_ids
-    texts = " ".join(Store(settings, minilm).all_chunks()["documents"])
+    assert sorted(Store(settings, hashed).all_chunks()["ids"]) == old_ids
+    texts = " ".join(Store(settings, hashed).all_chunks()["documents"])
     assert "first version" in texts and "second version" not in texts
-    Pipeline(settings, embedder=minilm).run([docs])  # the next run clears the half-built one away
+    Pipeline(settings, embedder=hashed).run([docs])  # the next run clears the half-built one away
     assert versions.unused() == [] and versions.active() == old.name
 
 
@@ -104,11 +104,11 @@ QUESTIONS = [
 ]
 
 
-def test_eight_sessions_ask_while_an_ingestion_and_a_rebuild_run(settings, docs, minilm):
+def test_eight_sessions_ask_while_an_ingestion_and_a_rebuild_run(settings, docs, hashed):
     corpus(docs)
-    Pipeline(settings, embedder=minilm).run([docs])
+    Pipeline(settings, embedder=hashed).run([docs])
     live = settings.model_copy(update={"refresh_seconds": 0.05, "llm_backend": "extractive"})
-    services = Services(live, embedder=minilm)
+    services = Services(live, embedder=hashed)
     stop, outcomes, answers = threading.Event(), [], []
 
     def session(question: str) -> None:

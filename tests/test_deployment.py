@@ -6,7 +6,6 @@ one PostgreSQL database, and the compose file's services and settings."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -24,13 +23,14 @@ from assistant.search.store import IndexUnavailable
 from assistant.settings import Settings
 from ingest.pipeline import Pipeline
 
-from conftest import CORPUS, ROOT, write_md
+from conftest import CORPUS, ROOT, Remembering, write_md
 
 QUESTIONS = [q.question for q in load_questions(ROOT / "bench" / "questions.jsonl")]
-# MiniLM's similarities sit lower than e5's, for which the shipped thresholds are calibrated
-MINILM = {
-    "refuse_below": 0.3,
-    "answer_above": 0.5,
+# the hashing embedder's similarities sit far lower than e5's, for which the shipped thresholds are calibrated:
+# these tests are about where the index lives, not about refusing
+LOOSE = {
+    "refuse_below": 0.0,
+    "answer_above": 0.0,
     "llm_backend": "extractive",
     "cache_answers": False,
     "prompts_dir": ROOT / "prompts",
@@ -54,28 +54,31 @@ def small_corpus(tmp_path) -> Path:
 
 
 def top5(services: Services) -> list[list[str]]:
-    return [[r.id for r in services.search(q, k=5)] for q in QUESTIONS]
+    return [[r.id for r in services.search(q, k=5)] for q in QUESTIONS[::3]]
 
 
 def test_the_chroma_server_holds_what_the_embedded_store_holds(chroma, small_corpus, tmp_path, minilm):
-    local = Settings(index_dir=tmp_path / "embedded", embedder=minilm.spec, corpus_dirs=[small_corpus], **MINILM)
+    """MiniLM, not hashed words: the rankings compared must not depend on how ties are broken. Each text is embedded
+    once (the second index and the rebuild reuse its vectors), as both stores must hold the same vectors anyway."""
+    hashed = Remembering(minilm)
+    local = Settings(index_dir=tmp_path / "embedded", embedder=minilm.spec, corpus_dirs=[small_corpus], **LOOSE)
     remote = local.model_copy(update={"chroma_url": chroma.url, "index_dir": tmp_path / "remote"})
     for settings in (local, remote):
-        summary = Pipeline(settings, embedder=minilm).run([small_corpus])
+        summary = Pipeline(settings, embedder=hashed).run([small_corpus])
         assert summary.chunks_total > 300 and not summary.skipped
-    embedded, served = Services(local, embedder=minilm), Services(remote, embedder=minilm)
-    assert top5(served) == top5(embedded), "the same top 5 for every question of the project set"
+    embedded, served = Services(local, embedder=hashed), Services(remote, embedder=hashed)
+    assert top5(served) == top5(embedded), "the same top 5 for every third question of the project set"
     question = "Hva er Bærekraftsnettverket?"
     answer = served.answerer.ask(question)
     assert not answer.refused and answer.text == embedded.answerer.ask(question).text
 
-    before = minilm.passages_embedded
-    again = Pipeline(remote, embedder=minilm).run([small_corpus])
-    assert minilm.passages_embedded == before and not again.added and not again.updated, "nothing re-embedded"
+    before = hashed.passages_embedded
+    again = Pipeline(remote, embedder=hashed).run([small_corpus])
+    assert hashed.passages_embedded == before and not again.added and not again.updated, "nothing re-embedded"
     (small_corpus / "centre" / "contact.en.md").unlink()
     for settings in (local, remote):
-        assert len(Pipeline(settings, embedder=minilm).run([small_corpus]).removed) == 1
-    Pipeline(remote, embedder=minilm).run([small_corpus], rebuild=True)
+        assert len(Pipeline(settings, embedder=hashed).run([small_corpus]).removed) == 1
+    Pipeline(remote, embedder=hashed).run([small_corpus], rebuild=True)
     served.reader.refresh()
     embedded.reader.refresh()
     assert served.reader.snapshot.store.name != remote.collection, "the rebuild put a new version in service"
@@ -83,13 +86,13 @@ def test_the_chroma_server_holds_what_the_embedded_store_holds(chroma, small_cor
 
 
 def test_a_server_that_goes_away_gives_a_clear_message_and_is_used_again_when_back(
-    chroma, small_corpus, tmp_path, minilm
+    chroma, small_corpus, tmp_path, hashed, run_cli
 ):
     settings = Settings(
-        index_dir=tmp_path / "remote", embedder=minilm.spec, corpus_dirs=[small_corpus], chroma_url=chroma.url, **MINILM
+        index_dir=tmp_path / "remote", embedder=hashed.spec, corpus_dirs=[small_corpus], chroma_url=chroma.url, **LOOSE
     )
-    Pipeline(settings, embedder=minilm).run([small_corpus / "centre"])
-    services = Services(settings, embedder=minilm)
+    Pipeline(settings, embedder=hashed).run([small_corpus / "centre"])
+    services = Services(settings, embedder=hashed)
     before = services.answerer.ask("Når ble Bærekraftssenteret etablert?")
     assert not before.refused
     chroma.stop()
@@ -97,20 +100,8 @@ def test_a_server_that_goes_away_gives_a_clear_message_and_is_used_again_when_ba
         services.answerer.ask("Når ble Bærekraftssenteret etablert?")
     with pytest.raises(IndexUnavailable):
         services.status()
-    env = {
-        **os.environ,
-        "ASSISTANT_CHROMA_URL": chroma.url,
-        "ASSISTANT_INDEX_DIR": str(settings.index_dir),
-        "ASSISTANT_EMBEDDER": minilm.spec,
-    }
-    done = subprocess.run(
-        [sys.executable, "-m", "assistant", "search", "etablert"],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        timeout=300,
-    )
+    env = {"ASSISTANT_CHROMA_URL": chroma.url, "ASSISTANT_INDEX_DIR": settings.index_dir, "ASSISTANT_EMBEDDER": "hash"}
+    done = run_cli("assistant", "search", "etablert", env=env)
     assert done.returncode == 2 and "cannot be reached" in done.stderr and "Traceback" not in done.stderr
     chroma.start()
     answer = services.answerer.ask("Når ble Bærekraftssenteret etablert?")
@@ -119,24 +110,24 @@ def test_a_server_that_goes_away_gives_a_clear_message_and_is_used_again_when_ba
 
 
 def test_the_app_says_the_index_is_away_and_answers_again_when_it_is_back(
-    chroma, small_corpus, tmp_path, minilm, monkeypatch
+    chroma, small_corpus, tmp_path, hashed, monkeypatch
 ):
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
     settings = Settings(
-        index_dir=tmp_path / "remote", embedder=minilm.spec, corpus_dirs=[small_corpus], chroma_url=chroma.url
+        index_dir=tmp_path / "remote", embedder=hashed.spec, corpus_dirs=[small_corpus], chroma_url=chroma.url
     )
-    Pipeline(settings, embedder=minilm).run([small_corpus / "centre"])
+    Pipeline(settings, embedder=hashed).run([small_corpus / "centre"])
     env = {
         "ASSISTANT_CHROMA_URL": chroma.url,
         "ASSISTANT_INDEX_DIR": str(settings.index_dir),
-        "ASSISTANT_EMBEDDER": minilm.spec,
+        "ASSISTANT_EMBEDDER": hashed.spec,
         "ASSISTANT_CORPUS_DIRS": json.dumps([str(small_corpus)]),
         "ASSISTANT_LLM_BACKEND": "extractive",
         "ASSISTANT_CACHE_ANSWERS": "false",
-        "ASSISTANT_REFUSE_BELOW": str(MINILM["refuse_below"]),
-        "ASSISTANT_ANSWER_ABOVE": str(MINILM["answer_above"]),
+        "ASSISTANT_REFUSE_BELOW": str(LOOSE["refuse_below"]),
+        "ASSISTANT_ANSWER_ABOVE": str(LOOSE["answer_above"]),
         "ASSISTANT_FEEDBACK_DB": str(tmp_path / "fb.sqlite"),
     }
     for key, value in env.items():
@@ -229,16 +220,16 @@ REPLICA = textwrap.dedent("""
 """)
 
 
-def test_two_app_processes_share_one_index(chroma, small_corpus, tmp_path, minilm):
+def test_two_app_processes_share_one_index(chroma, small_corpus, tmp_path, hashed):
     base = Settings(
-        embedder=minilm.spec,
+        embedder=hashed.spec,
         corpus_dirs=[small_corpus / "centre"],
         chroma_url=chroma.url,
         llm_backend="extractive",
         cache_answers=False,
         refresh_seconds=1.0,
     )
-    Pipeline(base.model_copy(update={"index_dir": tmp_path / "a"}), embedder=minilm).run([small_corpus / "centre"])
+    Pipeline(base.model_copy(update={"index_dir": tmp_path / "a"}), embedder=hashed).run([small_corpus / "centre"])
     procs = {}
     for name, role in (("a", "write"), ("b", "read")):
         settings = base.model_copy(update={"index_dir": tmp_path / name})

@@ -6,9 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 
@@ -16,7 +13,7 @@ from assistant.app.services import Services
 from assistant.mapping.export import mapping_csv, mapping_markdown
 from assistant.mapping.sections import sections_of
 
-from conftest import ROOT, write_pdf
+from conftest import write_pdf
 
 ENERGY = (
     "Kommunen installerer solcellepaneler på taket av tolv skoler og bytter oljefyrer ut med varmepumper. "
@@ -72,24 +69,19 @@ def test_exports_carry_the_mapping_and_the_catalogues_references(services):
     assert "«" in markdown, "the supporting sentences are quoted"
 
 
-def run(settings, *args, stdin=None):
-    env = {
-        **os.environ,
-        "ASSISTANT_INDEX_DIR": str(settings.index_dir),
-        "ASSISTANT_CORPUS_DIRS": json.dumps([str(d) for d in settings.corpus_dirs]),
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "assistant", "map", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        timeout=600,
-    )
+@pytest.fixture
+def run(run_cli):
+    def call(settings, *args, stdin=""):
+        env = {
+            "ASSISTANT_INDEX_DIR": str(settings.index_dir),
+            "ASSISTANT_CORPUS_DIRS": json.dumps([str(d) for d in settings.corpus_dirs]),
+        }
+        return run_cli("assistant", "map", *args, env=env, stdin=stdin)
+
+    return call
 
 
-def test_the_cli_maps_a_pdf_and_standard_input_and_names_a_bad_file(subset_index, tmp_path):
+def test_the_cli_maps_a_pdf_and_standard_input_and_names_a_bad_file(subset_index, tmp_path, run):
     pdf = write_pdf(tmp_path / "plan.pdf", [ENERGY, WASTE], title="Plan")
     done = run(subset_index, str(pdf), "--json", "--csv", str(tmp_path / "out.csv"))
     assert done.returncode == 0, done.stderr

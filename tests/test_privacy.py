@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import sqlite3
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -18,8 +15,6 @@ from assistant.app.services import Services
 from assistant.language.privacy import EMAIL, NATIONAL_ID, PHONE, is_national_id, mask
 from assistant.people.export import conversation_markdown
 from assistant.people.feedback import FeedbackStore
-
-from conftest import ROOT
 
 VALID = ["15076500565", "24039100033", "31129900183"]  # fødselsnummer
 D_NUMBERS = ["64039100027"]  # day + 40
@@ -109,21 +104,17 @@ def test_questions_with_personal_data_are_not_cached_and_logs_hold_no_text(servi
     assert "Hva er mål 11?" in logged and "912 34 567" not in logged, "debug logging is masked too"
 
 
-def test_privacy_purge_deletes_what_is_older_than_the_retention_period(services, tmp_path):
+def test_privacy_purge_deletes_what_is_older_than_the_retention_period(services, tmp_path, run_cli):
     services.answerer.ask("Når ble Bærekraftssenteret etablert?")
     services.feedback.add(1, "Spørsmål", "Svar", [], "fake")
     with sqlite3.connect(services.settings.answer_cache_path) as db:
         db.execute("UPDATE answers SET created_at = ?", ((datetime.now(UTC) - timedelta(days=10)).isoformat(),))
     env = {
-        **os.environ,
         "ASSISTANT_INDEX_DIR": str(services.settings.index_dir),
         "ASSISTANT_CACHE_DB": str(services.settings.answer_cache_path),
         "ASSISTANT_FEEDBACK_DB": str(services.settings.feedback_db),
         "ASSISTANT_RETENTION_DAYS": "7",
     }
-    done = subprocess.run(
-        [sys.executable, "-m", "assistant", "privacy", "purge", "--json"],
-        capture_output=True, text=True, env=env, cwd=ROOT, timeout=300,
-    )  # fmt: skip
+    done = run_cli("assistant", "privacy", "purge", "--json", env=env)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["deleted"] == {"feedback": 0, "cache": 1}

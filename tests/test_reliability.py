@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from ingest.pipeline import Pipeline
 
-from conftest import ROOT, write_md, write_pdf
+from conftest import ROOT, env_of, write_md, write_pdf
 
 
 def encrypted_pdf(path: Path, algorithm: str, user_password: str = "") -> Path:
@@ -39,33 +37,28 @@ def indexed_texts(settings, embedder) -> dict[str, list[str]]:
 
 
 @pytest.mark.parametrize("algorithm", ["AES-128", "AES-256", "RC4-128"])
-def test_a_pdf_encrypted_without_a_user_password_is_indexed(settings, docs, minilm, algorithm):
+def test_a_pdf_encrypted_without_a_user_password_is_indexed(settings, docs, hashed, algorithm):
     encrypted_pdf(docs / "open.pdf", algorithm)
     encrypted_pdf(docs / "locked.pdf", algorithm, user_password="hemmelig")
     write_md(docs / "after.en.md", "After", "en", "A good file after the encrypted ones.")
-    summary = Pipeline(settings, embedder=minilm).run([docs])
+    summary = Pipeline(settings, embedder=hashed).run([docs])
     assert sorted(Path(p).name for p in summary.added) == ["after.en.md", "open.pdf"]
     assert [(Path(s["path"]).name, s["reason"]) for s in summary.skipped] == [
         ("locked.pdf", "the PDF needs a password to open (only PDFs that open without one can be indexed)")
     ]
-    texts = indexed_texts(settings, minilm)
+    texts = indexed_texts(settings, hashed)
     assert any(f"encrypted with {algorithm}" in t for t in texts[next(k for k in texts if k.endswith("open.pdf"))])
 
 
-def ingest_cli(*args, settings, cwd, home=None):
-    env = {
-        **os.environ,
-        "ASSISTANT_INDEX_DIR": str(settings.index_dir),
-        "ASSISTANT_EMBEDDER": settings.embedder,
-        "ASSISTANT_CHUNK_TOKENS": str(settings.chunk_tokens),
-        "ASSISTANT_HOME": str(home or ROOT),
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "ingest", *args, "--json"], capture_output=True, text=True, env=env, cwd=cwd, timeout=600
-    )
+@pytest.fixture
+def ingest_cli(run_cli):
+    def call(*args, settings, cwd, home=None):
+        return run_cli("ingest", *args, "--json", env=env_of(settings, home=home or ROOT), cwd=cwd)
+
+    return call
 
 
-def test_the_working_directory_does_not_change_what_is_indexed(settings, docs, tmp_path):
+def test_the_working_directory_does_not_change_what_is_indexed(settings, docs, tmp_path, ingest_cli):
     write_md(docs / "a.nb.md", "A", "nb", "Senteret ligger i Trondheim.")
     (docs / "b.txt").write_text("Plain text about goal 11.", encoding="utf-8")
     elsewhere = tmp_path / "elsewhere"
@@ -82,7 +75,7 @@ def test_the_working_directory_does_not_change_what_is_indexed(settings, docs, t
         assert run["chunks_total"] == 2 and run["documents_total"] == 2, "nothing doubles"
 
 
-def test_keys_are_relative_to_the_project_so_a_moved_project_keeps_its_index(settings, tmp_path):
+def test_keys_are_relative_to_the_project_so_a_moved_project_keeps_its_index(settings, tmp_path, ingest_cli):
     import shutil
 
     project = tmp_path / "project"
@@ -97,11 +90,11 @@ def test_keys_are_relative_to_the_project_so_a_moved_project_keeps_its_index(set
     assert summary["unchanged"] == ["corpus/a.nb.md"] and summary["chunks_total"] == 1, again.stderr
 
 
-def test_the_same_content_under_another_name_is_not_indexed_twice(settings, docs, minilm):
+def test_the_same_content_under_another_name_is_not_indexed_twice(settings, docs, hashed):
     write_md(docs / "report.en.md", "Report", "en", "The centre has ten employees.")
     (docs / "copy").mkdir()
     (docs / "copy" / "report-copy.en.md").write_bytes((docs / "report.en.md").read_bytes())
-    summary = Pipeline(settings, embedder=minilm).run([docs])
+    summary = Pipeline(settings, embedder=hashed).run([docs])
     assert [Path(p).name for p in summary.added] == ["report-copy.en.md"]
     assert summary.skipped == [
         {
@@ -110,12 +103,12 @@ def test_the_same_content_under_another_name_is_not_indexed_twice(settings, docs
         }
     ]
     (docs / "copy" / "report-copy.en.md").unlink()  # the indexed twin goes: the other one takes its place
-    summary = Pipeline(settings, embedder=minilm).run([docs])
+    summary = Pipeline(settings, embedder=hashed).run([docs])
     assert [Path(p).name for p in summary.added] == ["report.en.md"] and len(summary.removed) == 1
     assert summary.chunks_total == 1
 
 
-def test_a_symlink_loop_named_on_the_command_line_is_skipped_and_the_run_goes_on(settings, docs):
+def test_a_symlink_loop_named_on_the_command_line_is_skipped_and_the_run_goes_on(settings, docs, ingest_cli):
     os.symlink("loop.md", docs / "loop.md")
     (docs / "good.txt").write_text("Good text about the goals.", encoding="utf-8")
     done = ingest_cli(str(docs / "loop.md"), str(docs / "good.txt"), settings=settings, cwd=docs)
@@ -184,7 +177,7 @@ def bad_inputs(docs: Path, tmp_path: Path) -> dict[str, str | None]:
     return kinds
 
 
-def test_a_matrix_of_bad_input_is_skipped_with_reasons_and_good_files_indexed_once(settings, docs, tmp_path, minilm):
+def test_a_matrix_of_bad_input_is_skipped_with_reasons_and_good_files_indexed_once(settings, docs, tmp_path, hashed):
     kinds = bad_inputs(docs, tmp_path)
     assert len([k for k, reason in kinds.items() if reason]) >= 20
 
@@ -195,7 +188,7 @@ def test_a_matrix_of_bad_input_is_skipped_with_reasons_and_good_files_indexed_on
             yield item
 
     small = settings.model_copy(update={"max_file_mb": 1.0})
-    summary = Pipeline(small, embedder=minilm, progress=vanish).run([docs])
+    summary = Pipeline(small, embedder=hashed, progress=vanish).run([docs])
     skipped = {Path(s["path"]).name: s["reason"] for s in summary.skipped}
     indexed = {Path(p).name for p in summary.added}
     for name, reason in kinds.items():
@@ -204,34 +197,20 @@ def test_a_matrix_of_bad_input_is_skipped_with_reasons_and_good_files_indexed_on
         else:
             assert name in skipped and any(r in skipped[name] for r in reason.split("|")), (name, skipped.get(name))
     assert not indexed - {k for k, r in kinds.items() if r is None}
-    texts = indexed_texts(small, minilm)
+    texts = indexed_texts(small, hashed)
     assert len(texts) == len(indexed), "each good file once"
     assert any("Bærekraftig byutvikling" in t for t in texts[next(k for k in texts if k.endswith("utf16.txt"))])
     assert any("Deep text about goal 13." in t for t in texts[next(k for k in texts if k.endswith("nested.html"))])
 
-    again = Pipeline(small, embedder=minilm).run([docs])  # nothing already indexed is lost or duplicated
+    again = Pipeline(small, embedder=hashed).run([docs])  # nothing already indexed is lost or duplicated
     assert sorted(Path(p).name for p in again.unchanged) == sorted(indexed) and not again.added
     assert again.chunks_total == summary.chunks_total
 
 
-def test_the_cli_reports_a_bad_folder_without_a_traceback(settings, docs, tmp_path):
+def test_the_cli_reports_a_bad_folder_without_a_traceback(settings, docs, tmp_path, run_cli):
     kinds = bad_inputs(docs, tmp_path)
     (docs / "vanishes.txt").unlink()
-    env_settings = settings.model_copy(update={"max_file_mb": 1.0})
-    env = {"ASSISTANT_MAX_FILE_MB": "1"}
-    done = subprocess.run(
-        [sys.executable, "-m", "ingest", str(docs)],
-        capture_output=True,
-        text=True,
-        cwd=docs,
-        env={
-            **os.environ,
-            **env,
-            "ASSISTANT_INDEX_DIR": str(env_settings.index_dir),
-            "ASSISTANT_EMBEDDER": settings.embedder,
-        },
-        timeout=600,
-    )
+    done = run_cli("ingest", str(docs), cwd=docs, env=env_of(settings, max_file_mb=1))
     assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr[-2000:]
     lines = done.stdout.splitlines()
     assert lines[0].startswith("Indexed with") and "skipped" in lines[0]

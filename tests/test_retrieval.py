@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
+
+import pytest
 
 from assistant.app.evaluation import Evaluator, load_questions
 from assistant.app.services import Services
@@ -17,15 +16,15 @@ from conftest import ROOT, write_md
 from ollama_server import FakeOllama
 
 
-def test_bm25_stays_in_step_with_ingestion(settings, docs, minilm):
+def test_bm25_stays_in_step_with_ingestion(settings, docs, hashed):
     from assistant.search.store import Store
 
     write_md(docs / "a.nb.md", "A", "nb", "# A\nStavangererklæringen er nettverkets verdigrunnlag.")
     write_md(docs / "b.en.md", "B", "en", "# B\nThe strategic council meets every half year.")
-    pipeline = Pipeline(settings, embedder=minilm)
+    pipeline = Pipeline(settings, embedder=hashed)
 
     def state():
-        chunks = Store(settings, minilm).all_chunks()
+        chunks = Store(settings, hashed).all_chunks()
         ids = set(chunks["ids"])
         index = LexicalIndex.load(
             settings.lexical_dir / fingerprint(chunks["ids"], [m["content_hash"] for m in chunks["metadatas"]])[:16]
@@ -83,26 +82,23 @@ def test_post_filtering_matches_chroma_where(subset_index, e5, monkeypatch):
     assert not {cid for row in post_filtered for cid, _ in row} & quiz
 
 
-def cli(*args, settings, stdin=None, **env_vars):
-    env = {
-        **os.environ,
-        "ASSISTANT_INDEX_DIR": str(settings.index_dir),
-        "ASSISTANT_LLM_BACKEND": "extractive",
-        "ASSISTANT_CORPUS_DIRS": json.dumps([str(d) for d in settings.corpus_dirs]),
-        **env_vars,
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "assistant", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        timeout=300,
-    )
+@pytest.fixture
+def cli(run_cli):
+    """`python -m assistant ...` on an index, answering without a model."""
+
+    def call(*args, settings, stdin="", **env_vars):
+        env = {
+            "ASSISTANT_INDEX_DIR": str(settings.index_dir),
+            "ASSISTANT_LLM_BACKEND": "extractive",
+            "ASSISTANT_CORPUS_DIRS": json.dumps([str(d) for d in settings.corpus_dirs]),
+            **env_vars,
+        }
+        return run_cli("assistant", *args, env=env, stdin=stdin)
+
+    return call
 
 
-def test_ask_cli_json_contract(subset_index):
+def test_ask_cli_json_contract(subset_index, cli):
     done = cli("ask", "Når ble Bærekraftssenteret etablert?", "--json", "--audience", "employee", settings=subset_index)
     assert done.returncode == 0, done.stderr
     out = json.loads(done.stdout)
@@ -125,14 +121,14 @@ def test_ask_cli_json_contract(subset_index):
     assert off["refused"] and off["language"] == "en" and off["citations"] == []
 
 
-def test_chat_cli_keeps_the_conversation(subset_index):
+def test_chat_cli_keeps_the_conversation(subset_index, cli):
     done = cli("chat", settings=subset_index, stdin="Hva handler mål 11 om?\nHva med mål 12?\n")
     assert done.returncode == 0, done.stderr
     first, second = done.stdout.split("[extractive]")[:2]
     assert "11" in first and ("Ansvarlig forbruk" in second or "forbruk" in second.lower())
 
 
-def test_eval_cli_judges_answers(subset_index, tmp_path):
+def test_eval_cli_judges_answers(subset_index, tmp_path, cli):
     """`eval --answers --json`: must, citations, refusal and language judged per question on the real answer path
     (the Ollama client against a test server that always gives the same reply)."""
     lines = [

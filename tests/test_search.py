@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 
 import numpy as np
-from test_ingest import run_cli
+
+from conftest import env_of
 
 QUESTIONS = [
     "Når ble Bærekraftssenteret etablert?",
@@ -45,10 +46,10 @@ def test_hnsw_top_k_equals_exact_search(corpus_index, e5):
         assert found == exact, question
 
 
-def test_search_cli_json_contract(corpus_index):
+def test_search_cli_json_contract(corpus_index, run_cli):
     settings, _ = corpus_index
     done = run_cli(
-        "assistant", "search", "What is the Stavanger declaration?", "--k", "3", "--json", env_settings=settings
+        "assistant", "search", "What is the Stavanger declaration?", "--k", "3", "--json", env=env_of(settings)
     )
     assert done.returncode == 0, done.stderr
     out = json.loads(done.stdout)
@@ -60,23 +61,23 @@ def test_search_cli_json_contract(corpus_index):
     assert out["results"][0]["score"] >= out["results"][-1]["score"]
 
 
-def test_search_cli_batch_prints_one_object_per_question_in_order(corpus_index, tmp_path):
+def test_search_cli_batch_prints_one_object_per_question_in_order(corpus_index, tmp_path, run_cli):
     settings, _ = corpus_index
     batch = tmp_path / "q.jsonl"
     batch.write_text(
         "\n".join(json.dumps({"id": n, "question": q, "lang": "x"}) for n, q in enumerate(QUESTIONS[:3])),
         encoding="utf-8",
     )
-    done = run_cli("assistant", "search", "--batch", str(batch), "--k", "2", "--json", env_settings=settings)
+    done = run_cli("assistant", "search", "--batch", str(batch), "--k", "2", "--json", env=env_of(settings))
     assert done.returncode == 0, done.stderr
     lines = [json.loads(line) for line in done.stdout.splitlines()]
     assert [line["query"] for line in lines] == QUESTIONS[:3]
     assert all(len(line["results"]) == 2 for line in lines)
 
 
-def test_search_cli_readable_output_and_filters(corpus_index):
+def test_search_cli_readable_output_and_filters(corpus_index, run_cli):
     settings, _ = corpus_index
-    done = run_cli("assistant", "search", "bærekraftsmål", "--k", "4", "--language", "en", env_settings=settings)
+    done = run_cli("assistant", "search", "bærekraftsmål", "--k", "4", "--language", "en", env=env_of(settings))
     assert done.returncode == 0, done.stderr
     assert done.stdout.count("(en,") == 4 and "(nb," not in done.stdout
 

@@ -27,17 +27,17 @@ def ask(settings, e5, reply: str, question: str):
         return services.answerer.ask(question)
 
 
-def test_a_sentence_with_a_number_its_sources_lack_is_left_out_and_the_reader_told(settings, docs, minilm):
+def test_a_sentence_with_a_number_its_sources_lack_is_left_out_and_the_reader_told(settings, docs, hashed):
     write_md(
         docs / "u4ssc.nb.md",
         "U4SSC",
         "nb",
         "# U4SSC\nRammeverket U4SSC har 91 KPI-er fordelt på tre dimensjoner. Trondheim ble evaluert i 2019.",
     )
-    Pipeline(settings, embedder=minilm).run([docs])
+    Pipeline(settings, embedder=hashed).run([docs])
     local = settings.model_copy(update={"prompts_dir": ROOT / "prompts", "refuse_below": 0.0, "answer_above": 0.0})
     answer = ask(
-        local, minilm, "U4SSC har 21 KPI-er [1]. Rammeverket har 91 KPI-er [1].", "Hvor mange KPI-er har U4SSC?"
+        local, hashed, "U4SSC har 21 KPI-er [1]. Rammeverket har 91 KPI-er [1].", "Hvor mange KPI-er har U4SSC?"
     )
     assert "21 KPI-er" not in answer.written and "Rammeverket har 91 KPI-er [1]." in answer.written
     assert answer.checked_out == 1 and "1 setning(er) fra språkmodellen er tatt bort" in answer.text

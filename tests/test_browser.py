@@ -37,7 +37,7 @@ def free_port() -> int:
 @pytest.fixture(scope="module")
 def ollama():
     """A test server speaking Ollama's API, writing slowly enough that the early sources and quotes can be seen."""
-    from ollama_server import FakeOllama
+    from fake_servers import FakeOllama
 
     with FakeOllama(reply="Kommunedirektøren etablerte Bærekraftssenteret i juni 2020 [1].", token_delay=0.25) as fake:
         yield fake
@@ -184,7 +184,7 @@ def test_axe_finds_no_serious_or_critical_violation_in_either_language(page, tmp
     axe, found, counts = Axe(), [], {}
 
     def check(page, where: str) -> None:
-        page.wait_for_timeout(1500)  # let the rerun settle
+        settle(page)
         for violation in axe.run(page, options=WCAG).response["violations"]:
             counts[violation["impact"]] = counts.get(violation["impact"], 0) + len(violation["nodes"])
             if violation["impact"] in ("serious", "critical"):
@@ -230,11 +230,12 @@ FOCUSED = """() => { const e = document.activeElement; if (!e || e === document.
 
 
 def settle(page) -> None:
-    """Wait until the app has finished its rerun (it replaces elements, and the focus with them)."""
+    """Wait until the app has finished its rerun (it replaces elements, and the focus with them): no running status
+    and no element marked stale."""
     from playwright.sync_api import expect
 
     expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=60_000)
-    page.wait_for_timeout(1000)
+    expect(page.locator("[data-stale='true']")).to_have_count(0, timeout=60_000)
 
 
 def tab_to(page, label: str, exact: bool = True, limit: int = 150) -> None:

@@ -14,7 +14,7 @@ from assistant.app.services import Services
 from ingest.pipeline import Pipeline
 
 from conftest import ROOT, write_md
-from ollama_server import FakeOllama
+from fake_servers import FakeOllama
 
 QUESTION = "Når ble Bærekraftssenteret etablert?"
 

@@ -4,7 +4,6 @@ ingestion and a rebuild run (threads through the services, as the app uses them)
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 
@@ -12,7 +11,7 @@ from assistant.app.services import Services
 from assistant.search.store import Store, Versions, open_client
 from ingest.pipeline import Pipeline
 
-from conftest import write_md
+from conftest import eventually, write_md
 
 
 def corpus(docs, n: int = 12, version: str = "first") -> None:
@@ -48,7 +47,9 @@ def test_searches_during_a_rebuild_always_find_the_old_index(settings, docs, has
         t.start()
     corpus(docs, version="second")
     summary = Pipeline(settings, embedder=hashed).run([docs], rebuild=True)
-    time.sleep(0.5)  # the readers notice the switch
+    eventually(lambda: services.reader.snapshot.store.name != before, what="the readers notice the switch")
+    searched = len(outcomes)
+    eventually(lambda: len(outcomes) > searched + 4, what="searches go on against the new index")
     stop.set()
     for t in threads:
         t.join()
@@ -128,7 +129,7 @@ def test_eight_sessions_ask_while_an_ingestion_and_a_rebuild_run(settings, docs,
     corpus(docs, version="second")
     services.reindex([docs], rebuild=True)
     services.reindex([docs])  # drops the replaced collection while sessions may still hold it
-    time.sleep(0.3)
+    eventually(lambda: len(outcomes) >= 16, what="sessions answer after the re-indexing")
     stop.set()
     for t in threads:
         t.join()

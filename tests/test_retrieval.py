@@ -13,7 +13,7 @@ from assistant.search.lexical import LexicalIndex, fingerprint
 from ingest.pipeline import Pipeline
 
 from conftest import ROOT, write_md
-from ollama_server import FakeOllama
+from fake_servers import FakeOllama
 
 
 def test_bm25_stays_in_step_with_ingestion(settings, docs, hashed):
@@ -44,6 +44,7 @@ def test_bm25_stays_in_step_with_ingestion(settings, docs, hashed):
     assert not index.search("Stavangererklæringen", 3) and not index.search("half year", 3)
 
 
+@pytest.mark.slow
 def test_hybrid_beats_each_single_mode_on_the_whole_project_set(corpus_index, e5):
     """hit@5 over every question of bench/questions.jsonl on the whole corpus, as BENCHMARKS.md reports it."""
     settings, _ = corpus_index

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pytest
 
 from conftest import env_of
 
@@ -24,12 +25,14 @@ QUESTIONS = [
 ]
 
 
+@pytest.mark.slow
 def test_whole_corpus_ingests_with_no_skipped_file(corpus_index):
     _, summary = corpus_index
     assert summary.skipped == []
     assert len(summary.added) >= 60 and summary.chunks_total > 1000
 
 
+@pytest.mark.slow
 def test_hnsw_top_k_equals_exact_search(corpus_index, e5):
     from assistant.search.store import Store
 
@@ -46,8 +49,8 @@ def test_hnsw_top_k_equals_exact_search(corpus_index, e5):
         assert found == exact, question
 
 
-def test_search_cli_json_contract(corpus_index, run_cli):
-    settings, _ = corpus_index
+def test_search_cli_json_contract(subset_index, run_cli):
+    settings = subset_index
     done = run_cli(
         "assistant", "search", "What is the Stavanger declaration?", "--k", "3", "--json", env=env_of(settings)
     )
@@ -61,8 +64,8 @@ def test_search_cli_json_contract(corpus_index, run_cli):
     assert out["results"][0]["score"] >= out["results"][-1]["score"]
 
 
-def test_search_cli_batch_prints_one_object_per_question_in_order(corpus_index, tmp_path, run_cli):
-    settings, _ = corpus_index
+def test_search_cli_batch_prints_one_object_per_question_in_order(subset_index, tmp_path, run_cli):
+    settings = subset_index
     batch = tmp_path / "q.jsonl"
     batch.write_text(
         "\n".join(json.dumps({"id": n, "question": q, "lang": "x"}) for n, q in enumerate(QUESTIONS[:3])),
@@ -75,8 +78,8 @@ def test_search_cli_batch_prints_one_object_per_question_in_order(corpus_index, 
     assert all(len(line["results"]) == 2 for line in lines)
 
 
-def test_search_cli_readable_output_and_filters(corpus_index, run_cli):
-    settings, _ = corpus_index
+def test_search_cli_readable_output_and_filters(subset_index, run_cli):
+    settings = subset_index
     done = run_cli("assistant", "search", "bærekraftsmål", "--k", "4", "--language", "en", env=env_of(settings))
     assert done.returncode == 0, done.stderr
     assert done.stdout.count("(en,") == 4 and "(nb," not in done.stdout
@@ -91,6 +94,7 @@ def test_multilingual_default_ranks_the_english_answer_for_a_norwegian_question(
     assert not np.allclose(e5.query(answer), vecs[0]), "queries and passages are encoded with different prefixes"
 
 
+@pytest.mark.slow
 def test_reading_the_whole_index_in_pages_loses_and_repeats_nothing(corpus_index, e5, monkeypatch):
     from assistant.search import store as store_module
 

@@ -15,7 +15,7 @@ from assistant.app.services import Services
 from ingest.pipeline import Pipeline
 
 from conftest import ROOT, write_md
-from ollama_server import FakeOllama
+from fake_servers import FakeOllama
 
 
 def ask(settings, e5, reply: str, question: str):
@@ -114,6 +114,7 @@ def test_the_scope_rules_refuse_no_question_of_the_project_or_the_kept_aside_set
                 assert not out_of_scope(row["question"], 2025), row["question"]
 
 
+@pytest.mark.slow
 def test_one_document_and_its_translation_do_not_fill_the_top_results(corpus_index, e5):
     settings, _ = corpus_index
     services = Services(settings, embedder=e5)

@@ -72,11 +72,9 @@ class Settings(BaseSettings):
     fake_replies: list[str] = ["This is the fake backend's answer [1]."]  # what the `fake` backend says, in turn
     audience: Audience = "citizen"
     prompts_dir: Path = Path("prompts")
-    answer_sources: int = 3  # chunks given to the model (each ~25 ms a token of the first token's wait)
-    card_lines: int = 4  # of a catalogue card given to the model, the lines that best match (0: the whole card)
-    context_sentences: int = 2  # of each chunk, the sentences that best match the question (shorter prompts)
-    quote_sentences: int = 3  # the best supporting sentences, quoted (extractive answers, shown at once)
-    quote_evidence: bool = True  # after a model's answer, quote the source sentences that best support it
+    answer_sources: int = 3  # the numbered sources an answer quotes from (and cites)
+    card_lines: int = 3  # of a catalogue card given to the model, the lines that best match (0: the whole card)
+    quote_sentences: int = 4  # the sentences quoted: shown at once, and all a model is given besides a card
     # a model's sentence with a number none of its sources has, a "[n]", a citation where a name belongs, or the
     # prompt's words repeated, is left out (and the reader told)
     check_answers: bool = True
@@ -103,8 +101,9 @@ class Settings(BaseSettings):
     llm_timeout: float = 180.0  # seconds for the whole answer; what was written by then is kept
     llm_queue_timeout: float = 300.0  # seconds to wait while the local model answers other sessions
     max_tokens: int = 350  # the longest answer a model may write
-    # shorter for citizens (plain, two to four sentences); the model stops at the limit, the quotes still follow
-    audience_max_tokens: dict[str, int] = {"citizen": 120, "employee": 350, "student": 350}
+    # the model writes a short answer above the card and the quotes; a sentence left unfinished at the limit is
+    # dropped, so the limits leave room for whole sentences (BENCHMARKS.md counts how often one is cut)
+    audience_max_tokens: dict[str, int] = {"citizen": 90, "employee": 150, "student": 150}
     temperature: float = 0.1
     repeat_penalty: float = 1.1
     seed: int = 0  # sampling seed: the same question over the same sources gets the same answer

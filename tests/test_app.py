@@ -149,7 +149,7 @@ def test_feedback_is_stored(app, tmp_path):
     assert len(rows) == 1
     row = rows[0]
     assert (row["rating"], row["comment"], row["backend"]) == (-1, "Kort og greit", "fake")
-    assert SHOWN.match(row["answer"])
+    assert SHOWN.search(row["answer"])
     assert json.loads(row["sources"])[0]["n"] == 1
     assert "Takk for tilbakemeldingen!" in texts(app)
 

@@ -55,7 +55,7 @@ def test_goal_quiz_questions_are_right(catalog):
 def answer(question: str, cites: list[tuple[str, str, int | None]]) -> Answer:
     return Answer(
         Prepared(Understood(question, question, "nb", "student")),
-        text=f"Svar på {question} [1]",
+        summary=f"Svar på {question} [1]",
         backend="extractive",
         citations=tuple(
             Citation(n=n, title=t, source=s, page=p, section="", as_of="2022-03-15", text="...")

@@ -85,6 +85,7 @@ def test_every_text_exists_in_every_language_with_the_same_placeholders():
 # Single-letter names kept on purpose: a public dataclass field and keyword parameters callers pass by name
 PUBLIC_SHORT_NAMES = {
     ("assistant/answering/citations.py", "n"),
+    ("assistant/answering/parts.py", "n"),
     ("assistant/app/evaluation.py", "k"),
     ("assistant/knowledge/quiz.py", "n"),
     ("assistant/search/retrieval.py", "k"),
@@ -127,6 +128,7 @@ def test_user_facing_text_lives_in_the_text_files():
         "assistant/language/injection.py",
         "assistant/answering/understanding.py",
         "assistant/answering/checks.py",
+        "assistant/answering/writing.py",
         "assistant/answering/scope.py",
         "assistant/answering/cache.py",
     }  # word lists for detection and matching

@@ -114,7 +114,8 @@ def test_the_cache_command_warms_shows_and_clears(setup, tmp_path, run_cli):
     services, server, _ = setup
     questions = tmp_path / "questions.jsonl"
     questions.write_text(
-        "\n".join(json.dumps({"question": q}) for q in (QUESTION, "Hva er bærekraftsmål 11?")), encoding="utf-8"
+        "\n".join(json.dumps({"question": q}) for q in (QUESTION, "Hvilken måned ble Bærekraftssenteret etablert?")),
+        encoding="utf-8",
     )
     s = services.settings
     env = {

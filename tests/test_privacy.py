@@ -82,7 +82,7 @@ def services(subset_index, e5, tmp_path):
             "cache_answers": True,
             "cache_db": tmp_path / "answers.sqlite",
             "llm_backend": "fake",
-            "fake_replies": ["Bærekraftssenteret ble etablert i juni 2020 [1]."],
+            "fake_replies": ["Bærekraftssenteret er kommunens senter for bærekraftig utvikling [1]."],
         }  # fmt: skip
     )
     return Services(settings, embedder=e5)

@@ -103,9 +103,13 @@ def test_ask_cli_json_contract(subset_index, cli):
     done = cli("ask", "Når ble Bærekraftssenteret etablert?", "--json", "--audience", "employee", settings=subset_index)
     assert done.returncode == 0, done.stderr
     out = json.loads(done.stdout)
-    assert set(out) == {"question", "answer", "language", "backend", "refused", "citations", "sources"}
+    assert set(out) == {
+        "question", "answer", "language", "backend", "refused", "summary", "card", "quotes", "notices", "citations",
+        "sources",
+    }  # fmt: skip
     assert (out["language"], out["backend"], out["refused"]) == ("nb", "extractive", False)
-    assert "juni 2020" in out["answer"]
+    assert "juni 2020" in out["answer"] and any("juni 2020" in q["text"] for q in out["quotes"])
+    assert out["summary"]["written_by_a_language_model"] is False, "no model: the quotes are the answer"
     assert out["citations"] and set(out["citations"][0]) == {"n", "title", "source", "page", "as_of"}
     assert set(out["sources"][0]) == {
         "rank",
@@ -161,7 +165,7 @@ def test_eval_cli_judges_answers(subset_index, tmp_path, cli):
     rows = {row["id"]: row for row in report["rows"]}
     assert [rows[i]["must_ok"] for i in ("ok", "wrong", "follow", "off")] == [True, False, True, False]
     shown = re.escape(server.reply).replace(r"\[1\]", r"\[\d\]")  # the citation may move to the source with the year
-    assert rows["ok"]["cites"] and re.match(shown, rows["ok"]["answer"])
+    assert rows["ok"]["cites"] and re.match(shown, rows["ok"]["summary"])
     assert (rows["off"]["refused"], rows["off"]["refusal_ok"], rows["off"]["cites"]) == (True, True, False)
     assert any("Når ble Bærekraftssenteret etablert?" in json.dumps(body, ensure_ascii=False) for body in chats[2:]), (
         "the follow-up is asked with the question it follows"

@@ -2,11 +2,13 @@
 
 1. `understanding`: language, standalone question, codes and vector, each found once;
 2. `evidence`: the numbered sources, refusal when they are weak, the quotes; `prepare` returns this at once;
-3. `writing`: the first backend of the chain that answers, its sentences checked as they stream (`checks`);
-4. `citations`: [n] mapped to the sources, and a reference list for students; `reuse`: the answer cache.
+3. `writing`: the model's short answer from the quotes, by the first backend of the chain that answers, its
+   sentences checked as they stream (`checks`);
+4. `citations`: [n] mapped to the sources, and a reference list for students; `reuse`: the answer cache;
+   `composition`: the answer's parts in their places.
 
-`Answerer.stream()` runs them all: iterating it yields the answer's text as it is produced, and `.answer` then holds
-the whole `Answer`.
+`Answerer.stream()` runs them all: iterating it yields the model's words as they are written (or the refusal), and
+`.answer` then holds the whole `Answer`.
 """
 
 from __future__ import annotations
@@ -21,7 +23,6 @@ from assistant.answering.reuse import Reuse
 from assistant.answering.understanding import Understanding
 from assistant.answering.writing import Writer
 from assistant.llm.base import Backend
-from assistant.search.retrieval import Retriever
 
 
 class Answerer:
@@ -31,7 +32,6 @@ class Answerer:
         evidence: Evidence,
         writer: Writer,
         prompts: Prompts,
-        retriever: Retriever,
         chain: list[Backend],
         reuse: Reuse | None = None,
         audience: str = "citizen",
@@ -40,7 +40,6 @@ class Answerer:
         self.evidence = evidence
         self.writer = writer
         self.prompts = prompts
-        self.retriever = retriever
         self.chain = chain
         self.reuse = reuse
         self.audience = audience  # the default audience
@@ -66,9 +65,10 @@ class Answerer:
             return
         wanted = [b for b in self.chain if (backend is None or b.kind == backend) and b.available()[0]]
         chain = list(dict.fromkeys([*wanted, self.chain[-1]]))  # the extractive backend always closes the chain
-        answer = self._cached(prepared, chain[0]) if chain[0].kind != "extractive" else None
-        if answer is not None:
-            yield answer.text
+        cached = self.reuse.find(prepared, chain[0].name) if self.reuse and chain[0].kind != "extractive" else None
+        if cached is not None:
+            answer = cached
+            yield answer.summary
         else:
             written = None
             for token in self.writer.write(prepared, chain, on_wait):
@@ -77,45 +77,29 @@ class Answerer:
                 else:
                     yield token
             assert written is not None
-            if not written.text:  # even the extractive backend found no sentence worth quoting
+            if not (written.words or prepared.quotes or prepared.card):  # nothing worth showing
                 yield from self._refusal(prepared)
                 return
             answer = Answer(
                 prepared,
-                text=written.text,
+                summary=written.words,
                 backend=written.backend,
                 sources=prepared.sources,
-                written=written.words,
                 notices=written.notices,
                 checked_out=written.checked_out,
+                cut=written.cut,
             )
-            if self.reuse and not written.notices and chain[0].kind != "extractive":
+            if self.reuse and written.words and not written.notices:
                 answer = answer.but(cache_id=self.reuse.keep(answer))
         answer = answer.but(citations=tuple(cited(answer.text, list(answer.sources))))
         if answer.audience == "student" and answer.citations:
-            refs = "\n\n" + reference_list(list(answer.citations), answer.language)
-            answer = answer.but(text=answer.text + refs)
-            yield refs
+            answer = answer.but(references=reference_list(list(answer.citations), answer.language))
         yield answer
 
     def _refusal(self, prepared: Prepared) -> Iterator[str | Answer]:
         text = self.prompts.get("refusal", prepared.language)
         yield text
-        yield Answer(prepared, text=text, backend="refusal", refused=True, sources=prepared.sources)
-
-    def _cached(self, prepared: Prepared, backend: Backend) -> Answer | None:
-        if self.reuse is None:
-            return None
-
-        def hash_of(source_id: str) -> str | None:
-            if source_id.startswith("catalog:"):
-                code = source_id.removeprefix("catalog:")
-                if code not in self.evidence.catalog.items:
-                    return None
-                return str(self.evidence.card(code, prepared.language).metadata["content_hash"])
-            return self.retriever.content_hash(source_id)
-
-        return self.reuse.find(prepared, backend.name, hash_of)
+        yield Answer(prepared, backend="refusal", refused=True, refusal=text, sources=prepared.sources)
 
     # -- both steps -----------------------------------------------------------------------------------------------
     def stream(

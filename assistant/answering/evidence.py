@@ -1,20 +1,77 @@
 """Step 2: the evidence. The numbered sources (the catalogue card of a code asked about first, in the reader's
 language, then the search results), whether they are strong enough to answer (else a refusal), and the sentences
-that best support an answer: everything a reader can be shown at once."""
+that best answer the question (`quotes`): everything a reader can be shown at once, and all a model is given."""
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
 
-from assistant.answering.parts import Prepared, Strength, Understood
+import numpy as np
+
+from assistant.answering.parts import Prepared, Quote, Strength, Understood
 from assistant.answering.scope import out_of_scope
 from assistant.knowledge.cards import render
 from assistant.knowledge.catalog import Catalog
-from assistant.language import sentences
-from assistant.language.tokens import coverage
+from assistant.language import registry
+from assistant.language.injection import addresses_assistant
+from assistant.language.sentences import body, overlap, units
+from assistant.language.tokens import coverage, tokens
+from assistant.search.embedders import Embedder
 from assistant.search.retrieval import Query, Result, Retriever
 from assistant.settings import Settings
+
+# The quotes: the sentences of the sources that best answer the question, quoted as they stand, chosen for how well
+# they answer it (their meaning against the question's, by the same embedder as the search, and the words they share
+# with it), never a sentence that speaks to an assistant instead of a reader (`language.injection`). The reader sees
+# them at once; the model is given the same sentences, so its summary can only restate what is on the screen.
+WORDS = 0.5  # weight of the words shared with the question against the likeness of meaning (cosine)
+OWN_LANGUAGE = 0.02  # a sentence in the reader's language goes first among equals
+NONE: frozenset[int] = frozenset()
+
+
+class QuoteFinder:
+    def __init__(self, embedder: Embedder, limit: int = 3) -> None:
+        self.embedder = embedder
+        self.limit = limit
+
+    def find(
+        self,
+        question: str,
+        vector: np.ndarray,
+        sources: list[Result],
+        language: str,
+        skip: frozenset[int] = frozenset(),
+    ) -> list[Quote]:
+        """The best sentences of `sources` (numbered from 1; those in `skip` left out), in source order."""
+        candidates: list[tuple[int, int, str, str]] = []
+        for number, source in enumerate(sources, start=1):
+            if number in skip:
+                continue
+            lang = source.metadata.get("language") or registry.default()
+            for position, sentence in enumerate(units(body(source.text), lang)):
+                if not addresses_assistant(sentence):
+                    candidates.append((number, position, sentence, lang))
+        if not candidates:
+            return []
+        likeness = self.embedder.passages([c[2] for c in candidates]) @ vector.astype(np.float32)
+        wanted = set(tokens(question))
+        scored = [
+            (float(like) + WORDS * overlap(wanted, sentence) + OWN_LANGUAGE * (lang == language), number, pos)
+            for like, (number, pos, sentence, lang) in zip(likeness, candidates)
+        ]
+        texts = {(number, pos): sentence for number, pos, sentence, _ in candidates}
+        keep: dict[tuple[int, int], float] = {}
+        for score, number, pos in sorted(scored, key=lambda s: -s[0]):
+            if len(keep) == self.limit:
+                break
+            if texts[(number, pos)] not in {texts[key] for key in keep}:  # overlapping chunks repeat sentences
+                keep[(number, pos)] = score
+        return [
+            Quote(number, sentence, lang, round(keep[(number, pos)], 4))
+            for number, pos, sentence, lang in candidates
+            if (number, pos) in keep
+        ]
 
 
 @dataclass(frozen=True)
@@ -37,17 +94,17 @@ class Evidence:
         catalog: Catalog,
         retriever: Retriever,
         thresholds: Thresholds,
+        quotes: QuoteFinder,
         top_k: int = 5,
         sources: int = 3,
-        quotes: int = 3,
         scope_rules: bool = True,
     ) -> None:
         self.catalog = catalog
         self.retriever = retriever
         self.thresholds = thresholds
+        self.quotes = quotes
         self.top_k = top_k
-        self.sources = sources  # chunks given to the model
-        self.quotes = quotes  # sentences quoted
+        self.sources = sources  # the numbered sources, quoted from and given to the model
         self.scope_rules = scope_rules
 
     def prepare(self, understood: Understood) -> Prepared:
@@ -58,7 +115,9 @@ class Evidence:
         sources = self.number(understood.codes, results, understood.language)
         if not (understood.codes or self.strong(query, results)):
             return Prepared(understood, tuple(sources), refused=True)
-        picked = sentences.quotes(understood.standalone, sources, understood.language, self.quotes)
+        assert understood.vector is not None
+        card = frozenset({1} if understood.codes else ())  # the card of a code asked about is shown whole
+        picked = self.quotes.find(understood.standalone, understood.vector, sources, understood.language, card)
         return Prepared(understood, tuple(sources), tuple(picked))
 
     def strength(self, query: Query, results: list[Result]) -> Strength:

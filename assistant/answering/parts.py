@@ -1,5 +1,9 @@
 """What answering passes from step to step: the question understood, the evidence prepared (shown at once), the
-model's writing, and the answer a person keeps. Each step's output is frozen; the next step makes a new one."""
+model's writing, and the answer a person keeps. Each step's output is frozen; the next step makes a new one.
+
+An answer is composed of parts that keep their places on the screen and in every export: the model's short summary
+(marked as written by a language model), the catalogue card of a code asked about, and the quotes from the sources,
+each cited; or a refusal in the same place as a summary."""
 
 from __future__ import annotations
 
@@ -10,6 +14,14 @@ import numpy as np
 
 from assistant.answering.citations import Citation
 from assistant.search.retrieval import Query, Result
+
+
+@dataclass(frozen=True)
+class Quote:
+    n: int  # the number of the source it is from
+    text: str  # a whole sentence (or a lead-in with its list), as it stands in the source
+    language: str
+    score: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -51,7 +63,7 @@ class Prepared:
 
     understood: Understood
     sources: tuple[Result, ...] = ()
-    quotes: tuple[tuple[int, str], ...] = ()  # (source number, sentence)
+    quotes: tuple[Quote, ...] = ()
     refused: bool = False
 
     question = property(lambda self: self.understood.question)
@@ -65,31 +77,39 @@ class Prepared:
         """The item whose catalogue card is source 1, when the question names one."""
         return self.understood.codes[0] if self.understood.codes else None
 
+    @property
+    def card(self) -> Result | None:
+        """The catalogue card of the code asked about (source 1), shown whole."""
+        first = self.sources[0] if self.sources else None
+        return first if self.code and first is not None and first.id == f"catalog:{self.code}" else None
+
 
 @dataclass(frozen=True)
 class Written:
-    """What the backend that answered wrote."""
+    """What a language model wrote: its summary, checked sentence by sentence."""
 
-    text: str  # all the reader saw: notices, the model's words, the quotes under them
-    backend: str
-    words: str = ""  # the language model's own words (not the quotes, notices or references)
-    notices: tuple[str, ...] = ()
-    checked_out: int = 0  # sentences of the model's removed because its sources do not bear them out
+    words: str  # the summary as the reader saw it (empty: no model wrote)
+    backend: str  # the backend that wrote it, or "extractive" (no model)
+    notices: tuple[str, ...] = ()  # a model skipped or cut short, in the reader's language
+    checked_out: int = 0  # sentences left out because their sources do not bear them out
+    cut: int = 0  # unfinished sentences dropped at the model's length limit
 
 
 @dataclass(frozen=True)
 class Answer:
-    """The answer a person keeps."""
+    """The answer a person keeps: the parts shown at once (card, quotes) and the model's summary or a refusal."""
 
     prepared: Prepared
-    text: str
-    backend: str
+    summary: str = ""  # the language model's words (empty: no model wrote)
+    backend: str = ""
     refused: bool = False
+    refusal: str = ""  # said politely, in the reader's language, where a summary would be
     citations: tuple[Citation, ...] = ()
     sources: tuple[Result, ...] = ()
-    written: str = ""  # the language model's own words
     notices: tuple[str, ...] = ()
     checked_out: int = 0
+    cut: int = 0
+    references: str = ""  # for students: the sources as a reference list
     cached_at: str = ""  # when the answer was made, if it came from the answer cache
     cache_id: int | None = None  # its entry in the cache (a thumbs-down removes it)
 
@@ -100,20 +120,27 @@ class Answer:
     codes = property(lambda self: self.prepared.codes)
     code = property(lambda self: self.prepared.code)
     quotes = property(lambda self: self.prepared.quotes)
+    card = property(lambda self: self.prepared.card)
+
+    @property
+    def written(self) -> str:
+        """The language model's own words (for the checks)."""
+        return self.summary
+
+    @property
+    def text(self) -> str:
+        """The whole answer as Markdown, its parts in their places (for the terminal, exports and feedback)."""
+        from assistant.answering.composition import markdown
+
+        return markdown(self)
 
     def but(self, **changes) -> Answer:
         return replace(self, **changes)
 
     def as_json(self) -> dict:
-        return {
-            "question": self.question,
-            "answer": self.text,
-            "language": self.language,
-            "backend": self.backend,
-            "refused": self.refused,
-            "citations": [c.as_json() for c in self.citations],
-            "sources": [s.as_json() for s in self.sources],
-        }
+        from assistant.answering.composition import as_json
+
+        return as_json(self)
 
 
 @dataclass(frozen=True)
@@ -125,7 +152,8 @@ class Turn:
 
     @classmethod
     def of(cls, answer: Answer) -> Turn:
-        return cls(answer.question, answer.standalone, answer.text, tuple(answer.codes))
+        said = answer.summary or " ".join(quote.text for quote in answer.quotes) or answer.refusal
+        return cls(answer.question, answer.standalone, said, tuple(answer.codes))
 
 
 class AnswerStream:

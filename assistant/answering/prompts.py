@@ -1,10 +1,10 @@
 """Prompt templates from prompts/ (plain files the centre can edit, loaded once at start), and the messages a
 language model is given, made from them.
 
-The model is given the system prompt (with the audience) first and unchanged between a session's questions, so
-llama.cpp can reuse its cache; then one user message with the numbered sources, each cut to the sentences that best
-match the question, and the question. Document text is data: it cannot close its tag, and a planted instruction is
-never in it (`sentences.best` leaves such sentences out).
+What comes first is the same for every question in a language and audience (the system prompt with the audience,
+then an example exchange), so llama.cpp keeps it read; what changes is short: the sentences the reader is shown as
+quotes, each under its source's number and title, and the question. A sentence that speaks to an assistant is never
+a quote (`answering.quotes`), and document text cannot pose as the prompt's own structure.
 """
 
 from __future__ import annotations
@@ -24,11 +24,10 @@ from assistant.settings import AUDIENCES
 
 TEMPLATES = {  # name -> placeholders it must contain
     "system": (),
-    "answer": ("{sources}", "{hint}", "{question}"),
+    "answer": ("{sources}", "{question}"),
+    "example": (),  # an exchange in good prose the model follows: sources and question, a line "---", its answer
     "condense": ("{history}", "{question}"),
-    "explain": ("{code}",),
     "refusal": (),
-    "extractive": (),
 }
 
 
@@ -79,67 +78,61 @@ class Prompts:
         return self.audiences[lang][audience]
 
 
-LONG_LINE = 250  # characters: a longer line of a catalogue card is cut to its best sentence for the model
 Messages = list[tuple[str, str]]
 
 
 class MessageBuilder:
-    def __init__(self, prompts: Prompts, context_sentences: int = 2, card_lines: int = 4) -> None:
+    def __init__(self, prompts: Prompts, card_lines: int = 3) -> None:
         self.prompts = prompts
-        self.context_sentences = context_sentences  # of each chunk, the sentences that best match the question
-        self.card_lines = card_lines  # of a catalogue card, the lines that best match (0: the whole card)
+        self.card_lines = card_lines  # of a catalogue card, the lines that best match the question (0: all)
 
-    def system(self, language: str, audience: str) -> str:
-        return f"{self.prompts.get('system', language)}\n\n{self.prompts.audience(audience, language)}"
+    def prefix(self, language: str, audience: str) -> Messages:
+        """The messages every question in this language and audience starts with (kept read by llama.cpp)."""
+        system = f"{self.prompts.get('system', language)}\n\n{self.prompts.audience(audience, language)}"
+        example, answer = self.prompts.get("example", language).split("\n---\n", 1)
+        return [("system", system), ("user", example.strip()), ("assistant", answer.strip())]
 
     def messages(self, prepared: Prepared) -> Messages:
-        language, question = prepared.language, prepared.standalone
-        blocks = []
-        for number, source in enumerate(prepared.sources, start=1):
-            meta = source.metadata
-            # the tag names the document and the innermost heading; the chunk's own heading line would repeat it
-            section = meta.get("section", "").split(" > ")[-1]
-            where = f", page {meta['page']}" if meta.get("page") else (f", {section}" if section else "")
-            title = meta.get("title", "")
-            if addresses_assistant(f"{title}{where}"):  # a planted instruction as a title or heading
-                title, where = Path(str(meta.get("source", ""))).name, ""
-            if source.id.startswith("catalog:"):
-                text = self.card_summary(question, source.text)
-            else:
-                lang = meta.get("language") or registry.default()
-                text = "\n".join(sentences.best(question, source.text, self.context_sentences, lang))
-            text = re.sub(r"</?\s*source", "‹source", text, flags=re.IGNORECASE)  # a document cannot close its tag
-            blocks.append(
-                f'<source n="{number}" title="{title}{where}" as_of="{meta.get("as_of", "")}">\n{text}\n</source>'
-            )
-        sources = "\n".join(blocks)
-        user = self.prompts.get("answer", language, sources=sources, hint=self.hint(prepared), question=question)
-        user = re.sub(r"\n{3,}", "\n\n", user)  # no gap where there is no hint
-        return [("system", self.system(language, prepared.audience)), ("user", user)]
-
-    def hint(self, prepared: Prepared) -> str:
-        return self.prompts.get("explain", prepared.language, code=prepared.code) if prepared.code else ""
+        quotes: dict[int, list[str]] = {}
+        for quote in prepared.quotes:
+            quotes.setdefault(quote.n, []).append(f"«{quote.text}»")
+        card = prepared.card
+        if card is not None:
+            quotes[1] = [self.card_summary(prepared.standalone, card.text)]
+        lines = []
+        for number in sorted(quotes):
+            meta = prepared.sources[number - 1].metadata
+            title = meta.get("title", "").split(" — ")[0]
+            if addresses_assistant(title):  # a planted instruction as a title
+                title = Path(str(meta.get("source", ""))).name
+            when = f" ({meta['as_of']})" if meta.get("as_of") else ""
+            lines.append(f"[{number}] {_data(title)}{when}: {' '.join(_data(text) for text in quotes[number])}")
+        user = self.prompts.get("answer", prepared.language, sources="\n".join(lines), question=prepared.standalone)
+        return [*self.prefix(prepared.language, prepared.audience), ("user", user)]
 
     def instructions(self, prepared: Prepared) -> str:
         """The prompt's own wording, without the sources: what an answer must never repeat."""
-        language = prepared.language
-        template = self.prompts.get("answer", language, sources="", hint=self.hint(prepared), question="")
-        return "\n".join([self.system(language, prepared.audience), template])
+        template = self.prompts.get("answer", prepared.language, sources="", question="")
+        return "\n".join([text for _, text in self.prefix(prepared.language, prepared.audience)[:2]] + [template])
 
     def card_summary(self, question: str, card: str) -> str:
         """A catalogue card cut for the model: its heading and official title, then the `card_lines` lines that
-        best match the question (the whole card when 0). Every line less is ~25 ms less before the first token."""
+        best match the question (the whole card when 0): the reader sees the whole card beside the answer."""
         lines = card.split("\n")
         keep = self.card_lines
-        if not keep or len(lines) <= keep + 2:
-            return card
-        wanted = set(tokens(question))
-        rest = list(dict.fromkeys(line for line in lines[2:] if line.strip()))  # a goal's sections repeat the source
-        best = sorted(range(len(rest)), key=lambda i: (-sentences.overlap(wanted, rest[i]), i))[:keep]
-        chosen = [rest[i] for i in sorted(best)]
-        # a paragraph on one line (a goal's "about") gives its two best sentences
-        chosen = [
-            line if len(line) <= LONG_LINE else " ".join(sentences.best(question, f"-\n{line}", 1, registry.default()))
-            for line in chosen
-        ]
-        return "\n".join(lines[:2] + chosen)
+        if keep and len(lines) > keep + 2:
+            wanted = set(tokens(question))
+            rest = list(dict.fromkeys(line for line in lines[2:] if line.strip()))  # a goal's sections repeat lines
+            best = sorted(range(len(rest)), key=lambda i: (-sentences.overlap(wanted, rest[i]), i))[:keep]
+            lines = lines[:2] + [_shortened(rest[i]) for i in sorted(best)]
+        return " / ".join(line.strip() for line in lines if line.strip())
+
+
+def _shortened(line: str, words: int = 40) -> str:
+    parts = line.split()
+    return line if len(parts) <= words else " ".join(parts[:words]) + " ..."
+
+
+def _data(text: str) -> str:
+    """Document text as data: it cannot start a numbered source line of its own or pose as the question."""
+    return re.sub(r"\s+", " ", text).replace("[", "(").replace("]", ")")

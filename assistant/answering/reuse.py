@@ -1,9 +1,8 @@
 """The answer cache seen from answering: a question answered before (or a near-repeat of it) by the same backend
-with the same prompts is served again while every source it was built from is still in the index unchanged."""
+with the same prompts is served again only while the question finds the same sources, unchanged. What is stored is
+the model's summary; the card and the quotes are always the ones shown for the sources now."""
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 from assistant.answering.cache import AnswerCache, Key
 from assistant.answering.parts import Answer, Prepared
@@ -24,12 +23,14 @@ class Reuse:
     def key(self, prepared: Prepared, backend: str) -> Key:
         return Key(prepared.language, prepared.audience, backend, self.version)
 
-    def find(self, prepared: Prepared, backend: str, hash_of: Callable[[str], str | None]) -> Answer | None:
-        """The cached answer to this question for `backend`, if every source it was built from still has the hash
-        it had; `hash_of` tells a source's hash in the index now (None when it is gone)."""
+    def find(self, prepared: Prepared, backend: str) -> Answer | None:
+        """The cached answer to this question (or a near-repeat) for `backend`, made from exactly the sources the
+        question finds now: the same chunks and cards with the same content (a new document that ranks among them,
+        or an edited one, ends the reuse)."""
+        now = fingerprints(prepared.sources)
 
         def valid(stored: list[dict]) -> bool:
-            return all(hash_of(entry["id"]) == entry["hash"] for entry in stored)
+            return stored == now
 
         understood = prepared.understood
         assert understood.vector is not None
@@ -39,12 +40,12 @@ class Reuse:
         if entry is None:
             return None
         stored = entry.answer
-        sources = tuple(Result(r["rank"], r["id"], r["text"], r["metadata"], r["score"]) for r in stored["sources"])
         return Answer(
             prepared,
-            text=stored["text"],
+            summary=stored["summary"],
             backend=stored["backend"],
-            sources=sources,
+            sources=prepared.sources,
+            checked_out=stored.get("checked_out", 0),
             cached_at=entry.created_at,
             cache_id=entry.id,
         )
@@ -55,14 +56,7 @@ class Reuse:
             return None  # a question with an e-mail address, a phone or an identity number is never stored
         understood = answer.prepared.understood
         assert understood.vector is not None
-        stored = {
-            "text": answer.text,
-            "backend": answer.backend,
-            "sources": [
-                {"rank": s.rank, "id": s.id, "text": s.text, "metadata": s.metadata, "score": s.score}
-                for s in answer.sources
-            ],
-        }
+        stored = {"summary": answer.summary, "backend": answer.backend, "checked_out": answer.checked_out}
         return self.cache.put(
             understood.standalone,
             understood.vector,

@@ -1,98 +1,77 @@
-"""Step 3: the words. The first backend of the chain that answers writes, its sentences checked as they stream;
-a backend that fails before its first token is skipped with a notice in the reader's language, one that fails later
-keeps what was shown and says it was cut. After a model's words come the source sentences that best support them."""
+"""Step 3: the model's short answer. The first backend of the chain that answers writes it from the quotes the reader
+already sees; its sentences are checked as they stream (`checks.Vetter`), and a sentence left unfinished at the
+length limit is dropped. A backend that fails before its first token is skipped with a notice in the reader's
+language; one that fails later keeps what was shown and says it was cut. The extractive backend writes nothing:
+the quotes are the answer."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 
 from assistant.answering.checks import Vetter
 from assistant.answering.citations import tidy_citations
 from assistant.answering.parts import Prepared, Written
-from assistant.answering.prompts import MessageBuilder, Prompts
-from assistant.knowledge.cards import definition
+from assistant.answering.prompts import MessageBuilder
 from assistant.knowledge.catalog import Catalog
-from assistant.language import sentences
 from assistant.llm.base import Backend, LLMError, Prompt
 from assistant.texts import Section
 
 TEXT = Section("answer")
+# a sentence is finished by its full stop, perhaps followed by closing marks and citations: "... i 2020 [1]."
+FINISHED = re.compile(r"[.!?][»\"')\]]*(?:\s*\[\d{1,2}\])*[.!?]?\s*$")
+LABEL = re.compile(r"^\s*(svar|answer|kort svar|short answer)\s*:\s*", re.IGNORECASE)
 
 
 class Writer:
     def __init__(
-        self,
-        catalog: Catalog,
-        prompts: Prompts,
-        builder: MessageBuilder,
-        max_tokens: dict[str, int],
-        check: bool = True,
-        quote_evidence: bool = True,
+        self, catalog: Catalog, builder: MessageBuilder, max_tokens: dict[str, int], check: bool = True
     ) -> None:
         self.catalog = catalog
-        self.prompts = prompts
         self.builder = builder
         self.max_tokens = max_tokens  # by audience
         self.check = check  # leave out a model's sentences its sources do not bear out
-        self.quote_evidence = quote_evidence  # quote the source sentences that best support a model's words
 
     def write(
         self, prepared: Prepared, chain: list[Backend], on_wait: Callable[[int], None] | None = None
     ) -> Iterator[str | Written]:
-        """The text as the first backend of `chain` that answers writes it, then (last) what was `Written`."""
+        """The summary as the first backend of `chain` that answers writes it, then (last) what was `Written`."""
         lang = prepared.language
-        prompt = Prompt(
-            messages=self.builder.messages(prepared),
-            question=prepared.standalone,
-            language=lang,
-            sources=list(prepared.sources),
-            intro=self.prompts.get("extractive", lang),
-            max_tokens=self.max_tokens.get(prepared.audience),
-            on_wait=on_wait,
-        )
-        parts: list[str] = []
+        limit = self.max_tokens.get(prepared.audience)
+        prompt = Prompt(messages=self.builder.messages(prepared), max_tokens=limit, on_wait=on_wait)
         notices: list[str] = []
         for index, candidate in enumerate(chain):
-            written: list[str] = []
+            if candidate.kind == "extractive":
+                yield Written("", candidate.name, tuple(notices))
+                return
+            shown: list[str] = []
             vetter = self._vetter(prepared)
-            tokens = tidy_citations(candidate.stream(prompt))
-            if self.check and candidate.kind != "extractive":
+            whole = WholeSentences(limit or 0)
+            tokens = whole(_unlabelled(tidy_citations(candidate.stream(prompt))))
+            if self.check:
                 tokens = vetter(tokens)
             try:
                 for token in tokens:
-                    written.append(token)
+                    shown.append(token)
                     yield token
             except LLMError as exc:
                 reason = TEXT[lang]["reasons"][exc.kind].format(seconds=f"{exc.seconds:.0f}")
-                if not written:  # nothing shown yet: the next backend answers, and the reader is told why
+                if not shown:  # nothing shown yet: the next backend answers, and the reader is told why
                     following = chain[index + 1]  # the last, extractive, never fails
                     instead = (
                         TEXT[lang]["instead_extractive"]
                         if following.kind == "extractive"
                         else TEXT[lang]["instead_model"].format(next=following.name)
                     )
-                    notice = f"{TEXT[lang]['skipped'].format(failed=candidate.name, reason=reason)} {instead}"
-                    notices.append(notice)
-                    parts.append(f"_{notice}_\n\n")
-                    yield parts[-1]
+                    notices.append(f"{TEXT[lang]['skipped'].format(failed=candidate.name, reason=reason)} {instead}")
                     continue
-                notice = TEXT[lang]["cut"].format(reason=reason)  # what the reader saw is kept, and said to be cut
-                notices.append(notice)
-                written.append(f" …\n\n_{notice}_")
-                yield written[-1]
+                notices.append(TEXT[lang]["cut"].format(reason=reason))  # what the reader saw is kept, said cut
             if vetter.checked_out:
-                written.append(f"\n\n_{TEXT[lang]['checked_out'].format(count=vetter.checked_out)}_")
-                yield written[-1]
-            parts += written
-            words = "".join(written).strip() if candidate.kind != "extractive" else ""
-            if self.quote_evidence and candidate.kind != "extractive":
-                evidence = self.evidence_quotes(prepared)
-                if evidence:
-                    parts.append("\n\n" + evidence)
-                    yield parts[-1]
-            yield Written("".join(parts).strip(), candidate.name, words, tuple(notices), vetter.checked_out)
+                notices.append(TEXT[lang]["checked_out"].format(count=vetter.checked_out))
+            words = "".join(shown).strip()
+            yield Written(words, candidate.name, tuple(notices), vetter.checked_out, whole.cut)
             return
-        yield Written("".join(parts).strip(), "", "", tuple(notices))
+        yield Written("", "", tuple(notices))
 
     def _vetter(self, prepared: Prepared) -> Vetter:
         def name_of(number: int) -> str | None:
@@ -100,20 +79,48 @@ class Writer:
             item = self.catalog.items.get(code)
             return f"{item.code} {item.label(prepared.language)}" if item else None
 
-        return Vetter(
-            [source.text for source in prepared.sources],
-            prepared.standalone,
-            self.builder.instructions(prepared),
-            name_of,
-            prepared.language,
-        )
+        # what the model was given: the quotes, and the card of a code asked about
+        given = [
+            " ".join([*(q.text for q in prepared.quotes if q.n == n)] + ([s.text] if s is prepared.card else []))
+            for n, s in enumerate(prepared.sources, start=1)
+        ]
+        return Vetter(given, prepared.standalone, self.builder.instructions(prepared), name_of, prepared.language)
 
-    def evidence_quotes(self, prepared: Prepared) -> str:
-        """A model's wording backed by source sentences, quoted and numbered: for a code, its official wording from
-        the catalogue card (source 1) first, then the sentences that best match the question."""
-        lang = prepared.language
-        first = f"> «{definition(self.catalog.items[prepared.code], lang)}» [1]\n\n" if prepared.code else ""
-        rest = sentences.quoted(
-            sentences.quotes(prepared.standalone, list(prepared.sources), lang, 2 - bool(prepared.code))
-        )
-        return f"{TEXT[lang]['evidence']}\n\n{first}{rest}" if first or rest else ""
+
+class WholeSentences:
+    """Passes a model's text through, holding back what follows the last finished sentence; when the model stopped
+    at its length limit (`limit` pieces streamed, a piece being a token), that unfinished tail is dropped and
+    counted in `cut`."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.cut = 0
+
+    def __call__(self, tokens: Iterator[str]) -> Iterator[str]:
+        held, count = "", 0
+        for token in tokens:
+            count += 1
+            held += token
+            end = max(held.rfind(mark + " ") for mark in ".!?")
+            if end >= 0:
+                yield held[: end + 2]
+                held = held[end + 2 :]
+        if held.strip() and self.limit and count >= self.limit - 1 and not FINISHED.search(held):
+            self.cut += 1  # the model was stopped in the middle of a sentence
+        elif held.strip():
+            yield held
+
+
+def _unlabelled(tokens: Iterator[str]) -> Iterator[str]:
+    """The model's words without a label it may copy from the example ("Svar:"), looked for in its first words."""
+    start, started = "", False
+    for token in tokens:
+        if started:
+            yield token
+            continue
+        start += token
+        if len(start) >= 16 or start.rstrip().endswith((".", "?", "!")):
+            started = True
+            yield LABEL.sub("", start)
+    if not started and start:
+        yield LABEL.sub("", start)

@@ -30,6 +30,7 @@ class Question:
     must: list[list[str]] = field(default_factory=list)
     refuse: bool = False
     follows: str | None = None
+    must_not: list[str] = field(default_factory=list)  # wrong claims the model's summary must never make
 
 
 def load_questions(path: Path, must_file: Path | None = None) -> list[Question]:
@@ -55,6 +56,9 @@ def load_questions(path: Path, must_file: Path | None = None) -> list[Question]:
         must = obj.get("must") or extra.get(str(obj.get("id"))) or []
         if not all(isinstance(g, list) and all(isinstance(a, str) for a in g) for g in must):
             raise ValueError(f'{path}:{lineno}: "must" must be a list of lists of strings')
+        must_not = obj.get("must_not") or []
+        if not all(isinstance(a, str) for a in must_not):
+            raise ValueError(f'{path}:{lineno}: "must_not" must be a list of strings')
         out.append(
             Question(
                 id=str(obj.get("id", lineno)),
@@ -63,6 +67,7 @@ def load_questions(path: Path, must_file: Path | None = None) -> list[Question]:
                 must=must,
                 refuse=bool(obj.get("refuse", False)),
                 follows=obj.get("follows"),
+                must_not=must_not,
             )
         )
     return out
@@ -138,7 +143,7 @@ class Evaluator:
                 history = [Turn(first_q, by_id[question.follows].question, first_a)]
             started = time.perf_counter()
             answer = answerer.ask(question.question, history, audience=audience)
-            answered[question.id] = (question.question, answer.text)
+            answered[question.id] = (question.question, Turn.of(answer).answer)
             cites = bool(re.search(r"\[\d+\]", answer.text)) and bool(answer.citations)
             findings = (
                 check(
@@ -167,7 +172,10 @@ class Evaluator:
                     "placeholders": kinds.count("placeholder") + kinds.count("citation_as_noun"),
                     "echoes": kinds.count("echo"),
                     "checked_out": answer.checked_out,
+                    "cut": answer.cut,
+                    "wrong_claims": [claim for claim in question.must_not if _norm(claim) in _norm(answer.summary)],
                     "seconds": round(time.perf_counter() - started, 2),
+                    "summary": answer.summary,
                     "answer": answer.text,
                 }
             )
@@ -197,6 +205,8 @@ class Evaluator:
                 "answers_with_placeholders": sum(r["placeholders"] > 0 for r in rows),
                 "answers_echoing_the_prompt": sum(r["echoes"] > 0 for r in rows),
                 "sentences_checked_out": sum(r["checked_out"] for r in rows),
+                "summaries_cut_at_the_limit": sum(r["cut"] > 0 for r in rows),
+                "summaries_with_wrong_claims": sum(bool(r["wrong_claims"]) for r in rows),
                 "seconds_per_answer": share(rows, "seconds"),
                 "backends": sorted({r["backend"] for r in rows}),
             },

@@ -12,7 +12,7 @@ from pathlib import Path
 from assistant import texts
 from assistant.answering.answerer import Answerer
 from assistant.answering.cache import AnswerCache
-from assistant.answering.evidence import Evidence, Thresholds
+from assistant.answering.evidence import Evidence, QuoteFinder, Thresholds
 from assistant.answering.prompts import MessageBuilder, Prompts
 from assistant.answering.reuse import Reuse
 from assistant.answering.understanding import Understanding
@@ -99,9 +99,9 @@ class Services:
             self.catalog,
             self.retriever,
             Thresholds.of(settings),
+            QuoteFinder(self.embedder, settings.quote_sentences),
             settings.top_k,
             settings.answer_sources,
-            settings.quote_sentences,
             settings.scope_rules,
         )
 
@@ -117,19 +117,10 @@ class Services:
             settings.top_k,
             settings.log_content,
         )
-        builder = MessageBuilder(self.prompts, settings.context_sentences, settings.card_lines)
-        writer = Writer(
-            self.catalog,
-            self.prompts,
-            builder,
-            settings.audience_max_tokens,
-            settings.check_answers,
-            settings.quote_evidence,
-        )
+        builder = MessageBuilder(self.prompts, settings.card_lines)
+        writer = Writer(self.catalog, builder, settings.audience_max_tokens, settings.check_answers)
         reuse = Reuse(self.cache, self.prompts.version) if self.cache else None
-        return Answerer(
-            understanding, self.evidence, writer, self.prompts, self.retriever, self.backends, reuse, settings.audience
-        )
+        return Answerer(understanding, self.evidence, writer, self.prompts, self.backends, reuse, settings.audience)
 
     @cached_property
     def mapper(self) -> Mapper:

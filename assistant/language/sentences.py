@@ -10,12 +10,10 @@ import tempfile
 from collections.abc import Iterator
 from functools import lru_cache
 from importlib.resources import files
-from typing import Any
 
 from sentence_splitter import SentenceSplitter
 
 from assistant.language import registry
-from assistant.language.injection import addresses_assistant
 from assistant.language.tokens import tokens
 
 _WRAPPED = re.compile(r"(?<!\n)\n(?![\n\-*•|#>]|\d+[.)]\s)")  # hard-wrapped Markdown lines belong to one sentence
@@ -104,46 +102,40 @@ def overlap(question_tokens: set[str], sentence: str) -> float:
     return len(question_tokens & set(tokens(sentence))) / (1 + len(question_tokens))
 
 
-def best(question: str, text: str, count: int, language: str) -> list[str]:
-    """The `count` sentences that share most words with the question, in their original order; never an
-    instruction planted in a document. A chosen sentence that introduces a list (ends with ":") brings the list's
-    items along: they rarely repeat the question's words, but they are the answer."""
-    wanted = set(tokens(question))
-    kept = [s for s in split(body(text), language) if not addresses_assistant(s)]
-    top = sorted(range(len(kept)), key=lambda i: (-overlap(wanted, kept[i]), i))[:count]
-    chosen = set(top)
-    for intro in (i for i in top if kept[i].endswith(":")):
-        item = intro + 1
-        while item < len(kept) and item <= intro + MAX_ITEMS and _ITEM.match(kept[item]):
-            chosen.add(item)
-            item += 1
-    return [kept[i] for i in sorted(chosen)]
+_TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$|\S\s+\|\s+\S.*\s+\|\s+\S")
+_HEADING = re.compile(r"^\s*#{1,6}\s")
+_FIELD = re.compile(r"^\s*[\w-]{2,30}:\s*\S*\s*$|^\s*-{3,}\s*$")  # a front matter line: "as_of: 2022-03-15", "---"
+_MARKUP = re.compile(r"\*\*|__|(?<!\w)[*_](?=\w)|(?<=\w)[*_](?!\w)|`")
+_FINISHED = re.compile(r"[.!?:;»\"')\]]$")
 
 
-def quotes(question: str, sources: list[Any], language: str, limit: int = 3) -> list[tuple[int, str]]:
-    """(source number, sentence) of the sentences that best support an answer, in source order: words shared
-    with the question first, then the reader's language, then the earlier source and place."""
-    wanted = set(tokens(question))
-    scored = []
-    for number, source in enumerate(sources, start=1):
-        lang = source.metadata.get("language") or registry.default()
-        for pos, sentence in enumerate(split(body(source.text), lang)):
-            if len(sentence) < MIN_QUOTE or addresses_assistant(sentence):
-                continue  # too short to say anything, or an instruction planted in a document
-            share = overlap(wanted, sentence)
-            if share:
-                scored.append(
-                    (
-                        share + 0.15 * (lang == language) + 0.1 / (number + pos) + 0.05 * (number == 1),
-                        number,
-                        pos,
-                        sentence,
-                    )
-                )
-    best_first = sorted(scored, key=lambda t: -t[0])[:limit]
-    return [(n, sentence) for _, n, _, sentence in sorted(best_first, key=lambda t: (t[1], t[2]))]
+def _plain(sentence: str) -> str:
+    """A sentence without Markdown emphasis and without the marker of a list item."""
+    return " ".join(_MARKUP.sub("", _ITEM.sub("", sentence)).split())
 
 
-def quoted(pairs: list[tuple[int, str]]) -> str:
-    """Quotes as Markdown, each marked as a quote and cited."""
-    return "".join(f"> «{sentence}» [{n}]\n\n" for n, sentence in pairs)
+def units(text: str, language: str) -> list[str]:
+    """The prose of a text as whole sentences a reader can be shown as quotes: no table rows, headings, front matter
+    lines or unfinished pieces (a chunk cut mid-sentence), list markers and emphasis removed, and a list joined to
+    the sentence that introduces it ("... three partners: Trondheim kommune, NTNU, SINTEF.")."""
+    found = split(text, language)
+    out: list[str] = []
+    index = 0
+    while index < len(found):
+        sentence = found[index]
+        index += 1
+        if _TABLE_ROW.search(sentence) or _HEADING.match(sentence) or _FIELD.match(sentence):
+            continue
+        if _ITEM.match(sentence):
+            continue  # an item without its lead-in says too little on its own
+        if sentence.endswith(":"):
+            items: list[str] = []
+            while index < len(found) and _ITEM.match(found[index]) and len(items) < MAX_ITEMS:
+                items.append(_plain(found[index]).rstrip(".;,"))
+                index += 1
+            if items:
+                sentence = f"{sentence} {', '.join(items)}."
+        plain = _plain(sentence)
+        if len(plain) >= MIN_QUOTE and _FINISHED.search(plain):
+            out.append(plain)
+    return out

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 Messages = list[tuple[str, str]]  # (role, content)
 
@@ -25,10 +24,6 @@ class LLMError(RuntimeError):
 @dataclass
 class Prompt:
     messages: Messages
-    question: str
-    language: str
-    sources: list[Any] = field(default_factory=list)  # retrieval Results, numbered 1..n in the prompt
-    intro: str = ""  # the extractive backend's opening line
     max_tokens: int | None = None  # the answer's length limit (by audience); None: the backend's setting
     on_wait: Callable[[int], None] | None = None  # hears the place in the queue while a local model is busy
 
@@ -46,7 +41,7 @@ class Backend(ABC):
         """Answer tokens as they are produced; raises LLMError."""
 
     def complete(self, messages: Messages) -> str:
-        return "".join(self.stream(Prompt(messages=messages, question="", language="")))
+        return "".join(self.stream(Prompt(messages=messages)))
 
     def warm(self) -> None:  # noqa: B027 - most backends have nothing to load
         """Load what the first answer would otherwise wait for (a local model's weights); nothing by default."""

@@ -6,6 +6,7 @@ import json
 import sys
 from pathlib import Path
 
+from assistant.answering.composition import TEXT, after_summary
 from assistant.answering.parts import AnswerStream, Turn
 from assistant.app.cli.common import CommandError, text
 from assistant.app.cli.search import questions_of
@@ -14,11 +15,16 @@ from assistant.settings import AUDIENCES, BACKENDS
 
 
 def _printed(stream: AnswerStream):
-    for token in stream:
+    for token in stream:  # the model's short answer as it is written (or the refusal)
         print(token, end="", flush=True)
     print()
     answer = stream.answer
     assert answer is not None
+    if not (answer.summary or answer.refused):
+        print(f"({TEXT[answer.language]['no_model']})")
+    rest = after_summary(answer)
+    if rest:
+        print(f"\n{rest}")
     print(f"[{answer.backend}" + (", refused" if answer.refused else "") + "]")
     for citation in answer.citations:
         page = f", page {citation.page}" if citation.page else ""

@@ -1,4 +1,5 @@
-"""The conversation: streamed answers, numbered sources under each, feedback per answer."""
+"""The conversation: each answer composed in place (the model's short answer in a slot of its own above the card
+and the quotes, which stay), numbered sources under each, feedback per answer."""
 
 from __future__ import annotations
 
@@ -11,10 +12,11 @@ from assistant.answering.parts import Answer, Prepared, Turn
 from assistant.app.services import Services
 from assistant.app.views.accessibility import announce, other_language
 from assistant.app.views.text import T
-from assistant.language.sentences import quoted
 from assistant.search.store import StoreError
+from assistant.texts import Section
 
 log = logging.getLogger(__name__)
+T_ANSWER = Section("answer")
 
 
 def answers() -> list[Answer]:
@@ -92,66 +94,85 @@ def caption(answer: Answer, lang: str) -> str:
     return text
 
 
-def show_evidence(answer: Prepared, lang: str) -> None:
-    """What is known at once, before any model writes: the sources that will be used, the catalogue card of a
-    code asked about, and the sentences that best support an answer, marked as quotes."""
+def show_parts(prepared: Prepared, lang: str) -> None:
+    """What is known at once and stays: the sources used, the catalogue card of a code asked about, and the
+    sentences that best answer the question, as quotes (one in the other language marked as such, WCAG 3.1.2)."""
     labels = T[lang]
     titles = "; ".join(
         f"[{s.rank}] {s.metadata.get('title', '')} ({labels['as_of']} {s.metadata.get('as_of', '')})"
-        for s in answer.sources
+        for s in prepared.sources
     )
     st.caption(f"{labels['early_sources']}: {titles}")
-    if answer.code and answer.sources:
+    if prepared.card is not None:
         with st.container(border=True):
-            st.markdown(answer.sources[0].text.replace("\n", "  \n"))
-    if answer.quotes:
-        # a quote from a document in the other language is marked as such for screen readers (WCAG 3.1.2)
-        languages = {s.rank: str(s.metadata.get("language") or lang) for s in answer.sources}
-        marked = [
-            (n, other_language(text, languages[n]) if languages.get(n, lang) != lang else html.escape(text))
-            for n, text in answer.quotes
-        ]
-        st.markdown(f"**{labels['early_quotes']}**\n\n" + quoted(marked), unsafe_allow_html=True)
+            st.markdown(f"**{T_ANSWER[lang]['card']}** [1]  \n" + prepared.card.text.replace("\n", "  \n"))
+    if prepared.quotes:
+        marked = "".join(
+            f"> «{other_language(q.text, q.language) if q.language != lang else html.escape(q.text)}» [{q.n}]\n\n"
+            for q in prepared.quotes
+        )
+        st.markdown(f"**{T_ANSWER[lang]['quotes']}**\n\n{marked}", unsafe_allow_html=True)
+
+
+def show_summary(answer: Answer, lang: str) -> None:
+    """The slot above the card and quotes: the model's short answer under its label, the refusal, or a note that no
+    model wrote; and what the reader should know (a model skipped, sentences left out)."""
+    words = T_ANSWER[lang]
+    if answer.refused:
+        st.markdown(answer.refusal)
+    elif answer.summary:
+        st.caption(words["summary"])
+        st.markdown(answer.summary)
+    else:
+        st.caption(words["no_model"])
+    for notice in answer.notices:
+        st.caption(notice)
 
 
 def show_answer(svc: Services, answer: Answer, lang: str, key: str) -> None:
-    st.markdown(answer.text)
+    with st.container(key=f"summary-{key}", border=True):
+        show_summary(answer, lang)
+    if not answer.refused:
+        show_parts(answer.prepared, lang)
+    if answer.references:
+        st.markdown(answer.references)
     st.caption(caption(answer, lang))
     show_sources(answer, lang)
     show_feedback(svc, answer, lang, key)
 
 
 def ask(svc: Services, question: str, lang: str, audience: str) -> Answer | None:
-    """Show the sources and quotes at once, then stream the answer below them (the early view goes when the
-    answer is complete), and keep it in the conversation."""
+    """Show the parts known at once (sources, card, quotes) and stream the model's short answer into its slot above
+    them: nothing already shown moves or goes away. The answer is kept in the conversation."""
     labels = T[lang]
-    early, status = st.empty(), st.empty()
+    slot = st.container(key=f"summary-{len(answers())}", border=True)
+    status = st.empty()
     try:
         prepared = svc.answerer.prepare(question, history(), audience)
         if not prepared.refused:
-            with early.container():
-                show_evidence(prepared, lang)
+            show_parts(prepared, lang)
+        with slot:
+            if not prepared.refused:
+                st.caption(T_ANSWER[lang]["writing"])
+            live = st.empty()
 
         def waiting(ahead: int) -> None:
             status.caption(labels["queue"].format(ahead=ahead))
 
         stream = svc.answerer.generate(prepared, on_wait=waiting)
-        st.write_stream(stream)
+        with live.container():
+            st.write_stream(stream)
         answer = stream.answer
         assert answer is not None
     except StoreError as exc:  # the index server is away: answers resume when it is back, no restart needed
         log.warning("index unavailable: %s", exc)
-        early.empty()
         st.error(labels["index_down"].format(reason=exc))
         return None
     except Exception:  # noqa: BLE001 - a person sees a message in their language, never a traceback
         log.exception("answering failed")
         st.error(labels["error"])
         return None
-    early.empty()
     status.empty()
-    st.caption(caption(answer, lang))
-    show_sources(answer, lang)
     answers().append(answer)
     return answer
 
@@ -165,11 +186,12 @@ def render(svc: Services, lang: str, audience: str) -> None:
     announced = st.session_state.setdefault("announced", set())
     if answers() and len(answers()) not in announced:  # once, when the answer is complete, not token by token
         announced.add(len(answers()))
-        announce(f"{T[lang]['answer_ready']} {answers()[-1].text}")
+        last = answers()[-1]
+        announce(f"{T[lang]['answer_ready']} {last.refusal or last.summary or T_ANSWER[lang]['no_model']}")
     question = st.chat_input(T[lang]["ask"])
     if question:
         with st.chat_message("user"):
             st.markdown(question)
         with st.chat_message("assistant"):
             if ask(svc, question, lang, audience):
-                st.rerun()  # redraw with feedback controls under the new answer
+                st.rerun()  # redraw in the same places, with the feedback controls under the new answer

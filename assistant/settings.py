@@ -74,7 +74,8 @@ class Settings(BaseSettings):
     prompts_dir: Path = Path("prompts")
     answer_sources: int = 3  # the numbered sources an answer quotes from (and cites)
     card_lines: int = 3  # of a catalogue card given to the model, the lines that best match (0: the whole card)
-    quote_sentences: int = 4  # the sentences quoted: shown at once, and all a model is given besides a card
+    quote_sentences: int = 4  # the sentences quoted: shown at once, and what a model is given besides a card
+    model_quotes: int = 3  # of those, the best ones given to a model (its prompt's length sets its first word's time)
     # a model's sentence with a number none of its sources has, a "[n]", a citation where a name belongs, or the
     # prompt's words repeated, is left out (and the reader told)
     check_answers: bool = True
@@ -115,7 +116,7 @@ class Settings(BaseSettings):
 
     llamacpp_model: LlamaModel = "qwen2.5-coder-1.5b"
     models_dir: Path = Path("data/models")
-    llm_threads: int = 2
+    llm_threads: int = 0  # llama.cpp threads; 0: for each answer, the cores other processes leave free
     llm_context: int = 4096
 
     # App

@@ -76,9 +76,7 @@ def run(spec: str, questions: list[str]) -> dict:
     services.answerer.chain = [timed]
     llm = None
     if isinstance(timed.inner, LlamaCppBackend):
-        llm = _load_llama(
-            str(model_file(timed.inner.model, settings.models_dir)), settings.llm_context, settings.llm_threads
-        )
+        llm = _load_llama(str(model_file(timed.inner.model, settings.models_dir)), settings.llm_context)
     services.answerer.ask("Hva er bærekraftsmål 11?")  # warm: model loaded, system prompt cached
     rows, previous = [], []
     for q in questions:

@@ -29,7 +29,7 @@ MODEL_LOAD = (
     "from assistant.settings import Settings; from assistant.llm.llamacpp import _load_llama; "
     "from assistant.llm.weights import MODELS, model_file; "
     "s = Settings(); m = MODELS[s.llamacpp_model]; "
-    "_load_llama(str(model_file(m, s.models_dir)), s.llm_context, s.llm_threads)"
+    "_load_llama(str(model_file(m, s.models_dir)), s.llm_context)"
 )
 CASES = {
     "baseline: import chromadb, langchain_core, streamlit, numpy": [

@@ -65,7 +65,10 @@ class Answerer:
             return
         wanted = [b for b in self.chain if (backend is None or b.kind == backend) and b.available()[0]]
         chain = list(dict.fromkeys([*wanted, self.chain[-1]]))  # the extractive backend always closes the chain
-        cached = self.reuse.find(prepared, chain[0].name) if self.reuse and chain[0].kind != "extractive" else None
+        given = self.writer.builder.digest(prepared)
+        cached = (
+            self.reuse.find(prepared, chain[0].name, given) if self.reuse and chain[0].kind != "extractive" else None
+        )
         if cached is not None:
             answer = cached
             yield answer.summary
@@ -90,7 +93,7 @@ class Answerer:
                 cut=written.cut,
             )
             if self.reuse and written.words and not written.notices:
-                answer = answer.but(cache_id=self.reuse.keep(answer))
+                answer = answer.but(cache_id=self.reuse.keep(answer, given))
         answer = answer.but(citations=tuple(cited(answer.text, list(answer.sources))))
         if answer.audience == "student" and answer.citations:
             answer = answer.but(references=reference_list(list(answer.citations), answer.language))

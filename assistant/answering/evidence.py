@@ -18,6 +18,7 @@ from assistant.language.injection import addresses_assistant
 from assistant.language.sentences import body, overlap, units
 from assistant.language.tokens import coverage, tokens
 from assistant.search.embedders import Embedder
+from assistant.search.ranking import sentence_shape
 from assistant.search.retrieval import Query, Result, Retriever
 from assistant.settings import Settings
 
@@ -27,6 +28,7 @@ from assistant.settings import Settings
 # them at once; the model is given the same sentences, so its summary can only restate what is on the screen.
 WORDS = 0.5  # weight of the words shared with the question against the likeness of meaning (cosine)
 OWN_LANGUAGE = 0.02  # a sentence in the reader's language goes first among equals
+SHAPED = 0.25  # a sentence with what the question asks for: a number for "how many", a reason for "why"
 NONE: frozenset[int] = frozenset()
 
 
@@ -56,8 +58,16 @@ class QuoteFinder:
             return []
         likeness = self.embedder.passages([c[2] for c in candidates]) @ vector.astype(np.float32)
         wanted = set(tokens(question))
+        shape = sentence_shape(question) or (lambda sentence: False)
         scored = [
-            (float(like) + WORDS * overlap(wanted, sentence) + OWN_LANGUAGE * (lang == language), number, pos)
+            (
+                float(like)
+                + WORDS * overlap(wanted, sentence)
+                + OWN_LANGUAGE * (lang == language)
+                + SHAPED * shape(sentence),
+                number,
+                pos,
+            )
             for like, (number, pos, sentence, lang) in zip(likeness, candidates)
         ]
         texts = {(number, pos): sentence for number, pos, sentence, _ in candidates}
@@ -68,7 +78,7 @@ class QuoteFinder:
             if texts[(number, pos)] not in {texts[key] for key in keep}:  # overlapping chunks repeat sentences
                 keep[(number, pos)] = score
         return [
-            Quote(number, sentence, lang, round(keep[(number, pos)], 4))
+            Quote(number, sentence, lang, round(keep[(number, pos)], 4), shape(sentence))
             for number, pos, sentence, lang in candidates
             if (number, pos) in keep
         ]

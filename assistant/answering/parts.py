@@ -22,6 +22,7 @@ class Quote:
     text: str  # a whole sentence (or a lead-in with its list), as it stands in the source
     language: str
     score: float = 0.0
+    shaped: bool = False  # it holds what the question asks for: a number for "how many", a reason for "why"
 
 
 @dataclass(frozen=True)

@@ -79,12 +79,14 @@ class Prompts:
 
 
 Messages = list[tuple[str, str]]
+QUOTE_WORDS = 60  # a longer quote (a lead-in with its list) is cut for the model; the reader sees it whole
 
 
 class MessageBuilder:
-    def __init__(self, prompts: Prompts, card_lines: int = 3) -> None:
+    def __init__(self, prompts: Prompts, card_lines: int = 3, quotes: int = 3) -> None:
         self.prompts = prompts
         self.card_lines = card_lines  # of a catalogue card, the lines that best match the question (0: all)
+        self.quotes = quotes  # of the quotes shown, the best ones the model is given
 
     def prefix(self, language: str, audience: str) -> Messages:
         """The messages every question in this language and audience starts with (kept read by llama.cpp)."""
@@ -93,9 +95,25 @@ class MessageBuilder:
         return [("system", system), ("user", example.strip()), ("assistant", answer.strip())]
 
     def messages(self, prepared: Prepared) -> Messages:
+        user = self.prompts.get("answer", prepared.language, sources=self.given(prepared), question=prepared.standalone)
+        return [*self.prefix(prepared.language, prepared.audience), ("user", user)]
+
+    def digest(self, prepared: Prepared) -> str:
+        """What the model is given apart from the question's words: an answer written from it may serve a
+        near-repeat of the question, and only while it is the same."""
+        prefix = "\n".join(text for _, text in self.prefix(prepared.language, prepared.audience))
+        return hashlib.sha256(f"{prefix}\n{self.given(prepared)}".encode()).hexdigest()[:16]
+
+    def given(self, prepared: Prepared) -> str:
+        """The sources' lines the model is given: the best quotes under their source's number and title."""
         quotes: dict[int, list[str]] = {}
-        for quote in prepared.quotes:
-            quotes.setdefault(quote.n, []).append(f"«{quote.text}»")
+        # for "how many" or "why", the quotes that hold a number or a reason (a sentence restating the question
+        # would be restated in the answer)
+        best = [q for q in prepared.quotes if q.shaped] or list(prepared.quotes)
+        best = sorted(best, key=lambda q: -q.score)[: self.quotes]
+        for quote in prepared.quotes:  # in the order they stand, as the reader sees them
+            if quote in best:
+                quotes.setdefault(quote.n, []).append(f"«{_shortened(quote.text, QUOTE_WORDS)}»")
         card = prepared.card
         if card is not None:
             quotes[1] = [self.card_summary(prepared.standalone, card.text)]
@@ -107,8 +125,7 @@ class MessageBuilder:
                 title = Path(str(meta.get("source", ""))).name
             when = f" ({meta['as_of']})" if meta.get("as_of") else ""
             lines.append(f"[{number}] {_data(title)}{when}: {' '.join(_data(text) for text in quotes[number])}")
-        user = self.prompts.get("answer", prepared.language, sources="\n".join(lines), question=prepared.standalone)
-        return [*self.prefix(prepared.language, prepared.audience), ("user", user)]
+        return "\n".join(lines)
 
     def instructions(self, prepared: Prepared) -> str:
         """The prompt's own wording, without the sources: what an answer must never repeat."""

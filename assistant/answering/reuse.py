@@ -10,9 +10,12 @@ from assistant.language.privacy import personal
 from assistant.search.retrieval import Result
 
 
-def fingerprints(sources: tuple[Result, ...] | list[Result]) -> list[dict]:
-    """What each source is now: a chunk's content hash, or the hash of a catalogue card's text."""
-    return [{"id": source.id, "hash": str(source.metadata.get("content_hash", ""))} for source in sources]
+def fingerprints(sources: tuple[Result, ...] | list[Result], given: str) -> list[dict]:
+    """What each source is now (a chunk's content hash, or the hash of a catalogue card's text), and what the model
+    was given."""
+    return [{"id": source.id, "hash": str(source.metadata.get("content_hash", ""))} for source in sources] + [
+        {"id": "model input", "hash": given}
+    ]
 
 
 class Reuse:
@@ -23,11 +26,12 @@ class Reuse:
     def key(self, prepared: Prepared, backend: str) -> Key:
         return Key(prepared.language, prepared.audience, backend, self.version)
 
-    def find(self, prepared: Prepared, backend: str) -> Answer | None:
+    def find(self, prepared: Prepared, backend: str, given: str) -> Answer | None:
         """The cached answer to this question (or a near-repeat) for `backend`, made from exactly the sources the
-        question finds now: the same chunks and cards with the same content (a new document that ranks among them,
-        or an edited one, ends the reuse)."""
-        now = fingerprints(prepared.sources)
+        question finds now (the same chunks and cards with the same content: a new document that ranks among them,
+        or an edited one, ends the reuse) and from the same model input (`given`: the digest of what the model is
+        given besides the question's words)."""
+        now = fingerprints(prepared.sources, given)
 
         def valid(stored: list[dict]) -> bool:
             return stored == now
@@ -50,7 +54,7 @@ class Reuse:
             cache_id=entry.id,
         )
 
-    def keep(self, answer: Answer) -> int | None:
+    def keep(self, answer: Answer, given: str) -> int | None:
         """Store an answer for repeats; never one whose question holds personal data."""
         if personal(answer.question) or personal(answer.standalone):
             return None  # a question with an e-mail address, a phone or an identity number is never stored
@@ -62,6 +66,6 @@ class Reuse:
             understood.vector,
             list(understood.codes),
             self.key(answer.prepared, answer.backend),
-            fingerprints(answer.sources),
+            fingerprints(answer.sources, given),
             stored,
         )

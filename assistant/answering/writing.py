@@ -47,7 +47,7 @@ class Writer:
             shown: list[str] = []
             vetter = self._vetter(prepared)
             whole = WholeSentences(limit or 0)
-            tokens = whole(_unlabelled(tidy_citations(candidate.stream(prompt))))
+            tokens = whole(_unlabelled(tidy_citations(whole.counted(candidate.stream(prompt)))))
             if self.check:
                 tokens = vetter(tokens)
             try:
@@ -89,23 +89,28 @@ class Writer:
 
 class WholeSentences:
     """Passes a model's text through, holding back what follows the last finished sentence; when the model stopped
-    at its length limit (`limit` pieces streamed, a piece being a token), that unfinished tail is dropped and
-    counted in `cut`."""
+    at its length limit (`limit` tokens streamed, counted by `counted` as they come from the model), that unfinished
+    tail is dropped and counted in `cut`."""
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
         self.cut = 0
+        self.tokens = 0
+
+    def counted(self, tokens: Iterator[str]) -> Iterator[str]:
+        for token in tokens:
+            self.tokens += 1
+            yield token
 
     def __call__(self, tokens: Iterator[str]) -> Iterator[str]:
-        held, count = "", 0
+        held = ""
         for token in tokens:
-            count += 1
             held += token
             end = max(held.rfind(mark + " ") for mark in ".!?")
             if end >= 0:
                 yield held[: end + 2]
                 held = held[end + 2 :]
-        if held.strip() and self.limit and count >= self.limit - 1 and not FINISHED.search(held):
+        if held.strip() and self.limit and self.tokens >= self.limit - 1 and not FINISHED.search(held):
             self.cut += 1  # the model was stopped in the middle of a sentence
         elif held.strip():
             yield held

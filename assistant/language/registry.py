@@ -26,6 +26,8 @@ class Language:
     html_codes: tuple[str, ...] = field(default=())  # the `lang` attributes of a web page in this language
     count_words: tuple[str, ...] = ()  # a question that asks for a number ("how many")
     list_words: tuple[str, ...] = ()  # a question that asks for a list, at its start ("which")
+    why_words: tuple[str, ...] = ()  # a question that asks for a reason ("why")
+    reason_words: tuple[str, ...] = ()  # words that give one ("because", "the advantage")
     continuing_words: tuple[str, ...] = ()  # a question starting with one continues the last ("and", "what about")
     follow_up_words: tuple[str, ...] = ()  # one starting with one may ask on about the last ("why", "who")
     referring_words: tuple[str, ...] = ()  # words that point back to the conversation ("it", "this")
@@ -61,6 +63,8 @@ NB = Language(
     follow_up_words=("hvorfor", "hvordan", "hvem", "når"),
     referring_words=("den", "det", "dette", "denne", "disse", "de", "dem"),
     list_words=("hvilke", "hva er de", "nevn", "list opp"),
+    why_words=("hvorfor", "av hvilken grunn", "hva er grunnen"),
+    reason_words=("fordi", "derfor", "grunnen", "grunn til", "fordel", "fordeler", "skiller", "slik at", "årsak"),
 )
 
 EN = Language(
@@ -87,6 +91,8 @@ EN = Language(
     follow_up_words=("why", "how", "who", "when"),
     referring_words=("it", "this", "that", "these", "those", "they", "them", "its", "their"),
     list_words=("which", "what are the", "name the", "list"),
+    why_words=("why", "for what reason", "what is the reason"),
+    reason_words=("because", "therefore", "the reason", "reasons", "advantage", "advantages", "so that", "cause"),
 )
 
 LANGUAGES: dict[str, Language] = {}

@@ -5,6 +5,7 @@ than a document's share)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -46,23 +47,39 @@ def rrf(rankings: list[list[str]], weights: list[float]) -> list[str]:
     return sorted(scores, key=lambda c: -scores[c])
 
 
+def _words(words: list[str]) -> str:
+    return "|".join(map(re.escape, words))
+
+
 @lru_cache(maxsize=4)
-def _question_shapes(codes: tuple[str, ...]) -> tuple[re.Pattern, re.Pattern]:
-    """The registered languages' words for "how many" (anywhere) and "which" (at the start)."""
-    count = [w for code in codes for w in registry.get(code).count_words]
-    listing = [w for code in codes for w in registry.get(code).list_words]
+def _question_shapes(codes: tuple[str, ...]) -> tuple[re.Pattern, re.Pattern, re.Pattern, re.Pattern]:
+    """The registered languages' words for "how many" (anywhere), "which" (at the start), "why" (anywhere) and the
+    words that give a reason."""
+    languages = [registry.get(code) for code in codes]
     return (
-        re.compile(r"\b(" + "|".join(map(re.escape, count)) + r")\b", re.I),
-        re.compile(r"^\W*(" + "|".join(map(re.escape, listing)) + r")\b", re.I),
+        re.compile(rf"\b({_words([w for lang in languages for w in lang.count_words])})\b", re.I),
+        re.compile(rf"^\W*({_words([w for lang in languages for w in lang.list_words])})\b", re.I),
+        re.compile(rf"\b({_words([w for lang in languages for w in lang.why_words])})\b", re.I),
+        re.compile(rf"\b({_words([w for lang in languages for w in lang.reason_words])})\b", re.I),
     )
+
+
+def sentence_shape(query: str) -> Callable[[str], bool] | None:
+    """For a question that asks for a number or a reason, whether a sentence holds one; None for other questions."""
+    count_question, _, why_question, reason = _question_shapes(registry.codes())
+    if count_question.search(query):
+        return lambda sentence: bool(re.search(r"\d", sentence))
+    if why_question.search(query):
+        return lambda sentence: bool(reason.search(sentence))
+    return None
 
 
 def answer_shaped(query: str, ranked: list[str], texts: dict[str, str], pool: list[str]) -> list[str]:
     """Candidates shaped like the answer a question asks for, from the fused ranking and the deeper `pool` of
     either list: for "how many X", a number just before X or a word for it ("91 KPI-er", "91 nøkkelindikatorer",
-    "17 mål"); for "which ones", a list (names in a row, or items). A chunk that only repeats the question's words
-    ranks no higher for it."""
-    count_question, list_question = _question_shapes(registry.codes())
+    "17 mål"); for "which ones", a list (names in a row, or items); for "why", words that give a reason ("fordi",
+    "the advantage"). A chunk that only repeats the question's words ranks no higher for it."""
+    count_question, list_question, why_question, reason = _question_shapes(registry.codes())
     if count_question.search(query):
         wanted = set(expand(tokens(query)))
 
@@ -77,6 +94,11 @@ def answer_shaped(query: str, ranked: list[str], texts: dict[str, str], pool: li
 
         def shaped(text: str) -> bool:
             return bool(LISTED.search(text.split("\n", 1)[-1]))
+
+    elif why_question.search(query):
+
+        def shaped(text: str) -> bool:
+            return bool(reason.search(text.split("\n", 1)[-1]))
 
     else:
         return []

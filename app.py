@@ -39,6 +39,8 @@ views = [
 ]
 if svc.settings.admin_password:
     views.append(("tab_admin", admin))
-for tab, (_, view) in zip(st.tabs([t[name] for name, _ in views]), views):
-    with tab:
-        view.render(svc, lang, audience)
+# only the open tab's view runs (the others cost nothing until chosen): the first page is ready sooner
+for tab, (_, view) in zip(st.tabs([t[name] for name, _ in views], key="view", on_change="rerun"), views):
+    if tab.open:
+        with tab:
+            view.render(svc, lang, audience)

@@ -126,13 +126,18 @@ def test_ask_in_a_real_browser(page, tmp_path):
     assert page.get_by_text("Traceback").count() == 0 and page.get_by_text("method").count() == 0
     box.fill("Når ble Bærekraftssenteret etablert?")
     box.press("Enter")
-    early = page.get_by_text("Fra kildene (sitater) mens svaret skrives")
-    expect(early).to_be_visible(timeout=15_000)
+    quotes = page.get_by_text("Sitater fra kildene").first
+    expect(quotes).to_be_visible(timeout=15_000)
     assert page.get_by_text("Svar fra: ollama").count() == 0, "the quotes come before the model's answer"
     expect(page.get_by_text("Kilder som brukes", exact=False).first).to_be_visible()
+    expect(page.get_by_text("Språkmodellen skriver et kort svar").first).to_be_visible()
+    early_y = quotes.bounding_box()["y"]
     expect(page.get_by_text("Svar fra: ollama (gemma3:4b)")).to_be_visible(timeout=120_000)
-    expect(early).to_have_count(0, timeout=10_000)  # the answer replaced the early view
+    settle(page)
     expect(page.get_by_text("Kommunedirektøren etablerte Bærekraftssenteret").first).to_be_visible()
+    expect(page.get_by_text("Kort svar, skrevet av en språkmodell", exact=False).first).to_be_visible()
+    kept = page.get_by_text("Sitater fra kildene").first
+    assert abs(kept.bounding_box()["y"] - early_y) < 4, "the quotes stay where they were: the answer is composed"
     sources = page.get_by_text("Kilder (", exact=False).first
     expect(sources).to_be_visible(timeout=60_000)
     sources.click()

@@ -14,6 +14,7 @@ STYLE = """<style>
 [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p,
 [data-testid="stMarkdownContainer"] blockquote, [data-testid="stMarkdownContainer"] blockquote p {
   color: #5f5e5d !important; opacity: 1 !important; }
+[class*="st-key-summary-"] { min-height: 7rem; } /* the model's answer fills a slot held for it: nothing moves */
 .sr-only { position: absolute; width: 1px; height: 1px; margin: -1px; overflow: hidden; clip: rect(0 0 0 0);
            white-space: nowrap; border: 0; }
 </style>"""

@@ -178,11 +178,13 @@ def ask(svc: Services, question: str, lang: str, audience: str) -> Answer | None
 
 
 def render(svc: Services, lang: str, audience: str) -> None:
-    for index, answer in enumerate(answers()):
-        with st.chat_message("user"):
-            st.markdown(answer.question)
-        with st.chat_message("assistant"):
-            show_answer(svc, answer, lang, key=str(index))
+    conversation = st.container()  # above the question box: a new answer is drawn where it will stay
+    with conversation:
+        for index, answer in enumerate(answers()):
+            with st.chat_message("user"):
+                st.markdown(answer.question)
+            with st.chat_message("assistant"):
+                show_answer(svc, answer, lang, key=str(index))
     announced = st.session_state.setdefault("announced", set())
     if answers() and len(answers()) not in announced:  # once, when the answer is complete, not token by token
         announced.add(len(answers()))
@@ -190,8 +192,9 @@ def render(svc: Services, lang: str, audience: str) -> None:
         announce(f"{T[lang]['answer_ready']} {last.refusal or last.summary or T_ANSWER[lang]['no_model']}")
     question = st.chat_input(T[lang]["ask"])
     if question:
-        with st.chat_message("user"):
-            st.markdown(question)
-        with st.chat_message("assistant"):
-            if ask(svc, question, lang, audience):
-                st.rerun()  # redraw in the same places, with the feedback controls under the new answer
+        with conversation:
+            with st.chat_message("user"):
+                st.markdown(question)
+            with st.chat_message("assistant"):
+                if ask(svc, question, lang, audience):
+                    st.rerun()  # redraw in the same places, with the feedback controls under the new answer

@@ -27,6 +27,7 @@ class Language:
     count_words: tuple[str, ...] = ()  # a question that asks for a number ("how many")
     list_words: tuple[str, ...] = ()  # a question that asks for a list, at its start ("which")
     why_words: tuple[str, ...] = ()  # a question that asks for a reason ("why")
+    when_words: tuple[str, ...] = ()  # a question that asks for a time ("when", "what year")
     reason_words: tuple[str, ...] = ()  # words that give one ("because", "the advantage")
     continuing_words: tuple[str, ...] = ()  # a question starting with one continues the last ("and", "what about")
     follow_up_words: tuple[str, ...] = ()  # one starting with one may ask on about the last ("why", "who")
@@ -64,6 +65,7 @@ NB = Language(
     referring_words=("den", "det", "dette", "denne", "disse", "de", "dem"),
     list_words=("hvilke", "hva er de", "nevn", "list opp"),
     why_words=("hvorfor", "av hvilken grunn", "hva er grunnen"),
+    when_words=("når", "hvilket år", "hvilken dato", "hvilken måned", "hvor lenge", "fra når"),
     reason_words=("fordi", "derfor", "grunnen", "grunn til", "fordel", "fordeler", "skiller", "slik at", "årsak"),
 )
 
@@ -92,6 +94,7 @@ EN = Language(
     referring_words=("it", "this", "that", "these", "those", "they", "them", "its", "their"),
     list_words=("which", "what are the", "name the", "list"),
     why_words=("why", "for what reason", "what is the reason"),
+    when_words=("when", "what year", "which year", "what date", "how long", "since when"),
     reason_words=("because", "therefore", "the reason", "reasons", "advantage", "advantages", "so that", "cause"),
 )
 

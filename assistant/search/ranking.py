@@ -64,14 +64,25 @@ def _question_shapes(codes: tuple[str, ...]) -> tuple[re.Pattern, re.Pattern, re
     )
 
 
+YEAR = re.compile(r"\b(1[89]|20)\d\d\b")
+
+
 def sentence_shape(query: str) -> Callable[[str], bool] | None:
-    """For a question that asks for a number or a reason, whether a sentence holds one; None for other questions."""
+    """For a question that asks for a number, a reason or a time, whether a sentence holds one; None for other
+    questions."""
     count_question, _, why_question, reason = _question_shapes(registry.codes())
     if count_question.search(query):
         return lambda sentence: bool(re.search(r"\d", sentence))
     if why_question.search(query):
         return lambda sentence: bool(reason.search(sentence))
+    if _when(registry.codes()).search(query):
+        return lambda sentence: bool(YEAR.search(sentence))
     return None
+
+
+@lru_cache(maxsize=4)
+def _when(codes: tuple[str, ...]) -> re.Pattern:
+    return re.compile(rf"\b({_words([w for code in codes for w in registry.get(code).when_words])})\b", re.I)
 
 
 def answer_shaped(query: str, ranked: list[str], texts: dict[str, str], pool: list[str]) -> list[str]:

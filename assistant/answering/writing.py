@@ -7,7 +7,8 @@ the quotes are the answer."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
 
 from assistant.answering.checks import Vetter
 from assistant.answering.citations import tidy_citations
@@ -25,7 +26,7 @@ LABEL = re.compile(r"^\s*(svar|answer|kort svar|short answer)\s*:\s*", re.IGNORE
 
 class Writer:
     def __init__(
-        self, catalog: Catalog, builder: MessageBuilder, max_tokens: dict[str, int], check: bool = True
+        self, catalog: Catalog, builder: MessageBuilder, max_tokens: Mapping[Any, int], check: bool = True
     ) -> None:
         self.catalog = catalog
         self.builder = builder

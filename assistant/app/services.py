@@ -60,7 +60,7 @@ class Services:
 
     @cached_property
     def store(self) -> Store:
-        return Store(self.settings, self.embedder)
+        return Store(self.settings, self.embedder, create=False)  # ingestion makes the index; readers never do
 
     @cached_property
     def reader(self) -> Reader:

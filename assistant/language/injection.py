@@ -63,7 +63,7 @@ _MODEL = (
     r"(\bai\b|\ba\.i\.|\bki\b|artificial intelligence|kunstig intelligens|digital assistants?|"
     r"digitale? assistent\w*|answer(ing)? engines?|svarmotor\w*|(automatic|automated|automatiske?) "
     r"(answer|svar)\w*|text generators?|tekstgenerator\w*|generative \w+|retrieval-augmented|"
-    r"tool-using|\w*-genererte? svar|(ai|ki) (readers?|lesere)|\w+-lesere\b|maskin(er)?\b|"
+    r"tool-using|\b\w+-genererte? svar|(ai|ki) (readers?|lesere)|\b\w+-lesere\b|maskin(er)?\b|"
     r"(a|any) (program|script|crawler)\b|\bki-\w+|\bai-\w+|\bllms?\b|language models?|språkmodell\w*|chat ?bot\w*|"
     r"\bgpt\w*|\bbots?\b|virtual assistant|ai[- ]assistant|ki-assistent\w*|the assistant|assistenten|"
     r"\bmodellen som|\bmodel reading|machine[- ]learning models?|maskinlæringsmodell\w*|maskinleser\w*|"
@@ -128,7 +128,7 @@ PATTERNS = [
         r"(^|[\s>«\"'(])(system|assistant|assistent|user|bruker|developer|utvikler)\s*(prompt|message|melding|note|"
         r"notat|override|overstyring)?\s*:\s*\S",
         r"\b(human|menneske|user|bruker)\s*:[^:]{1,200}\b(ai|ki|assistant|assistent|bot|model|modell)\s*:",
-        r"#{2,}\s*(instruction|instruksjon|system|response|svar|assistant|assistent)\w*\s*:?",
+        r"(?<!#)#{2,}\s*(instruction|instruksjon|system|response|svar|assistant|assistent)\w*\s*:?",
         rf"\b(note|message|notice|instruction|memo|warning|important message|attention|beskjed|merknad|melding|notat|"
         rf"viktig melding|obs|advarsel)\w*\s+(to|for|til)\s+(the |all |any |eventuelle |alle |enhver |den som )?"
         rf"([\w-]+ )?{_MODEL}",

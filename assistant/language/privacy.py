@@ -26,7 +26,7 @@ _DASHES = re.compile(r"[\u2010-\u2015\u2212\ufe58\ufe63\uff0d]")
 REGION = "NO"  # numbers without a country code are read as Norwegian
 # a number followed by a unit is an amount, not a phone number ("91 000 000 kroner")
 _UNIT = re.compile(
-    r"\s*(kr\b|kroner|nok\b|mill|mrd|milliard|euro|eur\b|usd\b|dollar|%|prosent|percent|tonn|tons?\b|"
+    r"\s{0,3}(kr\b|kroner|nok\b|mill|mrd|milliard|euro|eur\b|usd\b|dollar|%|prosent|percent|tonn|tons?\b|"
     r"kwh|gwh|mwh|kg\b|km\b|m2|m²|innbyggere|inhabitants|personer|people)",
     re.IGNORECASE,
 )

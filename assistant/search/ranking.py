@@ -19,7 +19,9 @@ RRF_K = 60
 DUPLICATE_JACCARD = 0.9
 SHAPED_POOL = 30  # of the fused candidates, the ones looked at for the answer's shape
 SHAPED_DEPTH = 50  # and as deep in BM25's ranking of the documents (the cards crowd out the one stating a count)
-LISTED = re.compile(r"([A-ZÆØÅ][\wæøå-]+(?: [A-ZÆØÅ][\wæøå-]+)?,\s+){2,}[A-ZÆØÅ][\wæøå-]+|(^|\n)\s*(?:[-*•]|\d+[.)])\s")
+LISTED = re.compile(
+    r"(?<![\w-])([A-ZÆØÅ][\wæøå-]+(?: [A-ZÆØÅ][\wæøå-]+)?,\s+){2,}[A-ZÆØÅ][\wæøå-]+|(^|\n)[ \t]*(?:[-*•]|\d+[.)])\s"
+)
 
 
 @dataclass(frozen=True)

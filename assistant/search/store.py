@@ -55,13 +55,22 @@ class EmbedderMismatch(StoreError):
     pass
 
 
+class IndexMissing(StoreError):
+    """A reader found no index where the settings point (nothing is created there for it)."""
+
+
+def _missing(where: str) -> IndexMissing:
+    return IndexMissing(f"there is no index in {where} yet: build it with `python -m ingest`")
+
+
 @dataclass
 class Hit:
     id: str
     score: float  # cosine similarity (1 - distance)
 
 
-def open_client(settings: Settings) -> chromadb.ClientAPI:
+def open_client(settings: Settings, create: bool = True) -> chromadb.ClientAPI:
+    """The Chroma client the settings name; a reader (`create=False`) never makes an index folder."""
     chroma_settings = ChromaSettings(anonymized_telemetry=False)
     if settings.chroma_url:
         url = urlparse(settings.chroma_url)
@@ -79,11 +88,15 @@ def open_client(settings: Settings) -> chromadb.ClientAPI:
             raise
         except Exception as exc:
             raise StoreError(f"cannot use the Chroma server at {settings.chroma_url}: {exc}") from exc
+    if not create and not settings.chroma_dir.is_dir():
+        raise _missing(str(settings.chroma_dir))
     try:
         settings.chroma_dir.mkdir(parents=True, exist_ok=True)
         return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
     except PermissionError as exc:
         raise StoreError(f"the index directory {settings.chroma_dir} is not writable: {exc}") from exc
+    except OSError as exc:  # a file where the folder should be, a path through a file
+        raise StoreError(f"the index directory {settings.chroma_dir} cannot be used: {exc.strerror or exc}") from exc
 
 
 class Versions:
@@ -129,19 +142,26 @@ class Store:
     """One collection, bound to the embedder that built it: the one in service, or `name` (a rebuild's)."""
 
     def __init__(
-        self, settings: Settings, embedder: Embedder, client: chromadb.ClientAPI | None = None, name: str | None = None
+        self,
+        settings: Settings,
+        embedder: Embedder,
+        client: chromadb.ClientAPI | None = None,
+        name: str | None = None,
+        create: bool = True,
     ) -> None:
         self.settings = settings
         self.embedder = embedder
-        self.client = client or open_client(settings)
+        self.client = client or open_client(settings, create)
         self.where = settings.chroma_url or str(settings.chroma_dir)
         with reaching(self.where):
             self.name = name or Versions(self.client, settings.collection).active()
-            self._collection = self._open()
+            self._collection = self._open(create)
 
-    def _open(self):
+    def _open(self, create: bool = True):
         name = self.name
         existing = Versions(self.client, self.settings.collection).names()
+        if name not in existing and not create:
+            raise _missing(self.where)
         if name in existing:
             meta = self.client.get_collection(name, embedding_function=self._function()).metadata or {}
             built_with = meta.get("embedder")

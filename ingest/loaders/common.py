@@ -18,18 +18,33 @@ DOC_TYPES_BY_FOLDER = {"centre": "centre", "guides": "guide", "annual-reviews": 
 REQUIRED_FRONT_MATTER = ("title", "language", "source", "as_of")
 
 
+# what is not text a person reads: control characters (but tab and line breaks), zero-width and format characters
+_INVISIBLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028-\u202f\u2060-\u206f\ufeff\s]+")
+
+
 def read_text(path: Path) -> str:
-    raw = path.read_bytes()
+    return decode(path.read_bytes())
+
+
+def decode(raw: bytes) -> str:
+    """Text from a file's or a pipe's bytes: UTF-8, or UTF-16 with its byte order mark; LoadError for what is
+    empty, binary, in another encoding, or holds no readable character (only control or invisible characters)."""
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # Windows editors save "Unicode" text like this
-        raw = raw.decode("utf-16").encode("utf-8")
+        try:
+            raw = raw.decode("utf-16").encode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise LoadError(f"the UTF-16 text is damaged or cut short (byte {exc.start})") from exc
     if not raw.strip():
         raise LoadError("the file is empty")
     if b"\x00" in raw:
         raise LoadError("the file holds binary data (NUL bytes), not text")
     try:
-        return raw.decode("utf-8-sig")
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise LoadError(f"the text is not UTF-8 (byte {exc.start}); save the file as UTF-8") from exc
+    if not _INVISIBLE.sub("", text):
+        raise LoadError("the file holds no readable text (only control or invisible characters)")
+    return text
 
 
 def doc_type_of(path: Path, default: str = "document") -> str:

@@ -80,8 +80,8 @@ class Settings(BaseSettings):
     card_lines: int = Field(3, ge=0, le=50)
     # the sentences quoted: shown at once, and what a model is given besides a card
     quote_sentences: int = Field(4, ge=1, le=50)
-    # of those, the best ones given to a model (its prompt's length sets its first word's time)
-    model_quotes: int = Field(3, ge=1, le=50)
+    # of those, the best ones given to a model, up to these words (its prompt's length sets its first word's time)
+    model_quote_words: int = Field(80, ge=10, le=2000)
     # a model's sentence with a number none of its sources has, a "[n]", a citation where a name belongs, or the
     # prompt's words repeated, is left out (and the reader told)
     check_answers: bool = True
@@ -114,7 +114,7 @@ class Settings(BaseSettings):
     # the model writes a short answer above the card and the quotes; a sentence left unfinished at the limit is
     # dropped, so the limits leave room for whole sentences (BENCHMARKS.md counts how often one is cut)
     audience_max_tokens: dict[Audience, Annotated[int, Field(ge=1, le=8192)]] = {
-        "citizen": 90,
+        "citizen": 130,
         "employee": 150,
         "student": 150,
     }

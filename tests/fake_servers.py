@@ -85,11 +85,14 @@ class FakeOllama(_Served):
         if not body.get("stream", True):
             message = {"role": "assistant", "content": self.reply}
             return Response(json.dumps({**done, "message": message}), mimetype="application/json")
-        return Response(self._stream(model, done), mimetype="application/x-ndjson")
+        limit = (body.get("options") or {}).get("num_predict")
+        if limit and limit < len(self.tokens()):  # as Ollama does: stop at the length limit, and say so
+            done = {**done, "done_reason": "length", "eval_count": limit}
+        return Response(self._stream(model, done, limit), mimetype="application/x-ndjson")
 
-    def _stream(self, model: str, done: dict) -> Iterator[bytes]:
+    def _stream(self, model: str, done: dict, limit: int | None = None) -> Iterator[bytes]:
         time.sleep(self.first_delay)
-        for n, token in enumerate(self.tokens()):
+        for n, token in enumerate(self.tokens()[:limit]):
             if self.die_after is not None and n >= self.die_after:
                 raise ServerGone("the server goes away mid-answer")
             time.sleep(self.token_delay)

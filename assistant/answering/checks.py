@@ -18,8 +18,9 @@ LIST_MARK = re.compile(r"^[ \t]*(?:\d+[.)]|[-*•])[ \t]+", re.MULTILINE)
 PLACEHOLDER = re.compile(r"\[\s*(?:n|nr|number|nummer|kilde|source|x|\.\.\.|…)\s*\]", re.IGNORECASE)
 # a citation where the answer should name something: "the KPI that covers this is [1]", "er [2] og [3]"
 CITATION_AS_NOUN = re.compile(
-    r"(?<![\w-])(?:is|are|was|were|called|named|er|var|heter|kalles|het|including|blant annet|som|like|such as|"
-    r"and|og|the|den|det|de|om|about|:)\s*\[\d{1,2}\](?:\s*(?:,|og|and|or|eller)\s*\[\d{1,2}\])*\s*(?:[.,;:!?]|$)",
+    r"(?<![\w-])(?<!\]\s)(?:is|are|was|were|called|named|er|var|heter|kalles|het|including|blant annet|som|like|"
+    r"such as|and|og|the|den|det|de|om|about|:)"
+    r"\s*\[\d{1,2}\](?:\s*(?:,|og|and|or|eller)\s*\[\d{1,2}\])*\s*(?:[.,;:!?]|$)",
     re.IGNORECASE,
 )
 
@@ -95,7 +96,7 @@ def _shingles(text: str, size: int = 6) -> set[str]:
 
 
 class Vetter:
-    """A model's words a sentence at a time, each passed on once complete and borne out by its sources: a number
+    """A model's words a sentence at a time, each passed on when borne out by its sources: a number
     none of its sources has, a "[n]" or a citation standing where a name belongs, or the prompt's own
     instructions repeated, and the sentence is left out (a citation of a catalogue item is replaced by the item's
     code and name, and a number is re-cited to the source that has it, instead). `checked_out` counts what was
@@ -116,16 +117,10 @@ class Vetter:
         self.name_of = name_of
         self.checked_out = 0
 
-    def __call__(self, tokens: Iterator[str]) -> Iterator[str]:
-        held = ""
-        for token in tokens:
-            held += token
-            end = max(held.rfind("\n"), *(held.rfind(mark + " ") + 1 for mark in ".!?"))
-            if end > 0:
-                done, held = held[:end], held[end:]
-                yield from self._vetted(done)
-        if held.strip():
-            yield from self._vetted(held)
+    def __call__(self, sentences: Iterator[str]) -> Iterator[str]:
+        """`sentences`: the model's text in whole sentences (`writing.WholeSentences` holds back the rest)."""
+        for text in sentences:
+            yield from self._vetted(text)
 
     def _vetted(self, text: str) -> Iterator[str]:
         for finding in check(text, self.sources, self.question, self.instructions, self.language):

@@ -3,8 +3,8 @@ language model is given, made from them.
 
 What comes first is the same for every question in a language and audience (the system prompt with the audience,
 then an example exchange), so llama.cpp keeps it read; what changes is short: the sentences the reader is shown as
-quotes, each under its source's number and title, and the question. A sentence that speaks to an assistant is never
-a quote (`answering.quotes`), and document text cannot pose as the prompt's own structure.
+quotes, each under its source's number and date, and the question. A sentence that speaks to an assistant is never
+a quote (`answering.evidence`), and document text cannot pose as the prompt's own structure.
 """
 
 from __future__ import annotations
@@ -16,9 +16,8 @@ from pathlib import Path
 
 import yaml
 
-from assistant.answering.parts import Prepared
+from assistant.answering.parts import Prepared, Quote
 from assistant.language import registry, sentences
-from assistant.language.injection import addresses_assistant
 from assistant.language.tokens import tokens
 from assistant.settings import AUDIENCES
 
@@ -83,10 +82,10 @@ QUOTE_WORDS = 60  # a longer quote (a lead-in with its list) is cut for the mode
 
 
 class MessageBuilder:
-    def __init__(self, prompts: Prompts, card_lines: int = 3, quotes: int = 3) -> None:
+    def __init__(self, prompts: Prompts, card_lines: int = 3, quote_words: int = 80) -> None:
         self.prompts = prompts
         self.card_lines = card_lines  # of a catalogue card, the lines that best match the question (0: all)
-        self.quotes = quotes  # of the quotes shown, the best ones the model is given
+        self.quote_words = quote_words  # of the quotes shown, the best ones the model is given, up to these words
 
     def prefix(self, language: str, audience: str) -> Messages:
         """The messages every question in this language and audience starts with (kept read by llama.cpp)."""
@@ -105,14 +104,12 @@ class MessageBuilder:
         return hashlib.sha256(f"{prefix}\n{self.given(prepared)}".encode()).hexdigest()[:16]
 
     def given(self, prepared: Prepared) -> str:
-        """The sources' lines the model is given: the best quotes under their source's number and title."""
+        """The sources' lines the model is given: the best quotes under their source's number and date (a title
+        would cost more tokens than it tells: the quotes are whole sentences that name what they speak of)."""
         quotes: dict[int, list[str]] = {}
-        # for "how many" or "why", the quotes that hold a number or a reason (a sentence restating the question
-        # would be restated in the answer)
-        best = [q for q in prepared.quotes if q.shaped] or list(prepared.quotes)
-        best = sorted(best, key=lambda q: -q.score)[: self.quotes]
+        chosen = self.chosen(prepared)
         for quote in prepared.quotes:  # in the order they stand, as the reader sees them
-            if quote in best:
+            if quote in chosen:
                 quotes.setdefault(quote.n, []).append(f"«{_shortened(quote.text, QUOTE_WORDS)}»")
         card = prepared.card
         if card is not None:
@@ -120,12 +117,24 @@ class MessageBuilder:
         lines = []
         for number in sorted(quotes):
             meta = prepared.sources[number - 1].metadata
-            title = meta.get("title", "").split(" — ")[0]
-            if addresses_assistant(title):  # a planted instruction as a title
-                title = Path(str(meta.get("source", ""))).name
             when = f" ({meta['as_of']})" if meta.get("as_of") else ""
-            lines.append(f"[{number}] {_data(title)}{when}: {' '.join(_data(text) for text in quotes[number])}")
+            lines.append(f"[{number}]{when}: {' '.join(_data(text) for text in quotes[number])}")
         return "\n".join(lines)
+
+    def chosen(self, prepared: Prepared) -> list[Quote]:
+        """The quotes the model is given: for "how many", "why" or "when", those that hold a number, a reason or a
+        year first (a sentence restating the question would be restated in the answer), then by score, while
+        they fit in `quote_words` (the best one always)."""
+        ranked = sorted(prepared.quotes, key=lambda q: (not q.shaped, -q.score))
+        chosen: list[Quote] = []
+        used = 0
+        for quote in ranked:
+            words = min(len(quote.text.split()), QUOTE_WORDS)
+            if chosen and used + words > self.quote_words:
+                continue
+            chosen.append(quote)
+            used += words
+        return chosen
 
     def instructions(self, prepared: Prepared) -> str:
         """The prompt's own wording, without the sources: what an answer must never repeat."""

@@ -15,12 +15,11 @@ from assistant.answering.citations import tidy_citations
 from assistant.answering.parts import Prepared, Written
 from assistant.answering.prompts import MessageBuilder
 from assistant.knowledge.catalog import Catalog
+from assistant.language import sentences
 from assistant.llm.base import Backend, LLMError, Prompt
 from assistant.texts import Section
 
 TEXT = Section("answer")
-# a sentence is finished by its full stop, perhaps followed by closing marks and citations: "... i 2020 [1]."
-FINISHED = re.compile(r"[.!?][»\"')\]]*(?:\s*\[\d{1,2}\])*[.!?]?\s*$")
 LABEL = re.compile(r"^\s*(svar|answer|kort svar|short answer)\s*:\s*", re.IGNORECASE)
 
 
@@ -47,7 +46,7 @@ class Writer:
                 return
             shown: list[str] = []
             vetter = self._vetter(prepared)
-            whole = WholeSentences(limit or 0)
+            whole = WholeSentences(limit or 0, lang)
             tokens = whole(_unlabelled(tidy_citations(whole.counted(candidate.stream(prompt)))))
             if self.check:
                 tokens = vetter(tokens)
@@ -94,8 +93,9 @@ class WholeSentences:
     at its length limit (`limit` tokens streamed, counted by `counted` as they come from the model), that unfinished
     tail is dropped and counted in `cut`."""
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, language: str) -> None:
         self.limit = limit
+        self.language = language
         self.cut = 0
         self.tokens = 0
 
@@ -106,13 +106,19 @@ class WholeSentences:
 
     def __call__(self, tokens: Iterator[str]) -> Iterator[str]:
         held = ""
-        for token in tokens:
-            held += token
-            end = max(held.rfind(mark + " ") for mark in ".!?")
-            if end >= 0:
-                yield held[: end + 2]
-                held = held[end + 2 :]
-        if held.strip() and self.limit and self.tokens >= self.limit - 1 and not FINISHED.search(held):
+        try:
+            for token in tokens:
+                held += token
+                end = sentences.last_end(held, self.language)
+                if end:
+                    yield held[:end]
+                    held = held[end:]
+        except LLMError:  # a sentence finished before the failure (its next one not yet begun) is kept
+            if sentences.finished(held, self.language):
+                yield held
+            raise
+        stopped = self.limit and self.tokens >= self.limit - 1
+        if held.strip() and stopped and not sentences.finished(held, self.language):
             self.cut += 1  # the model was stopped in the middle of a sentence
         elif held.strip():
             yield held

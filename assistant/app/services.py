@@ -117,7 +117,7 @@ class Services:
             settings.top_k,
             settings.log_content,
         )
-        builder = MessageBuilder(self.prompts, settings.card_lines, settings.model_quotes)
+        builder = MessageBuilder(self.prompts, settings.card_lines, settings.model_quote_words)
         writer = Writer(self.catalog, builder, settings.audience_max_tokens, settings.check_answers)
         reuse = Reuse(self.cache, self.prompts.version) if self.cache else None
         return Answerer(understanding, self.evidence, writer, self.prompts, self.backends, reuse, settings.audience)

@@ -77,6 +77,37 @@ def split(text: str, language: str) -> list[str]:
     return out
 
 
+# a written sentence's end: its mark, closing quotes or brackets and citations ("... i 2020 [1]."), then a space and
+# the next sentence's first letter, capital or digit
+_WRITTEN_END = re.compile(r"(\S*?)([.!?])[»\"')\]]*(?:\s*\[\d{1,2}\])*[.!?]?(\s+)(?=[«\"(\[]?[A-ZÆØÅ0-9])")
+_TAIL_END = re.compile(r"(\S*?)([.!?])[»\"')\]]*(?:\s*\[\d{1,2}\])*[.!?]?\s*$")
+
+
+def _abbreviated(word: str, language: str) -> bool:
+    """Whether a full stop after `word` belongs to it: an abbreviation of the language."""
+    return word.lstrip('«"([').lower().rstrip(".") in _rules(language)[1]
+
+
+def last_end(text: str, language: str) -> int:
+    """Where the text being written has its last finished sentence (0: none yet): after a sentence mark followed by
+    the next sentence's capital or digit, and not after an abbreviation ("bl.a. NTNU")."""
+    end = 0
+    for match in _WRITTEN_END.finditer(text):
+        if match.group(2) != "." or not _abbreviated(match.group(1), language):
+            end = match.end()
+    return end
+
+
+def finished(text: str, language: str) -> bool:
+    """Whether written text ends with a whole sentence: not where a model stopped after an abbreviation or a day's
+    number ("... bl.a.", "... per 1.")."""
+    match = _TAIL_END.search(text.rstrip())
+    if not match or match.group(2) != ".":
+        return bool(match)
+    word = match.group(1).lstrip('«"([')
+    return not (_abbreviated(word, language) or word.isdigit() and len(word) <= 2)
+
+
 def body(chunk: str) -> str:
     """A chunk's text without the title line the chunker put first."""
     lines = chunk.split("\n", 1)

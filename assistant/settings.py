@@ -79,7 +79,7 @@ class Settings(BaseSettings):
     # of a catalogue card given to the model, the lines that best match (0: the whole card)
     card_lines: int = Field(3, ge=0, le=50)
     # the sentences quoted: shown at once, and what a model is given besides a card
-    quote_sentences: int = Field(4, ge=1, le=50)
+    quote_sentences: int = Field(6, ge=1, le=50)
     # of those, the best ones given to a model, up to these words (its prompt's length sets its first word's time)
     model_quote_words: int = Field(80, ge=10, le=2000)
     # a model's sentence with a number none of its sources has, a "[n]", a citation where a name belongs, or the

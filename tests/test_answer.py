@@ -25,7 +25,7 @@ from conftest import eventually
 from fake_servers import FakeOllama
 
 
-def test_quotes_are_prose_a_list_with_its_lead_in_and_never_a_table_row():
+def test_quotes_are_prose_a_list_with_its_lead_in_and_never_a_table_row_as_it_stands():
     from assistant.language import sentences
 
     chunk = (
@@ -34,11 +34,34 @@ def test_quotes_are_prose_a_list_with_its_lead_in_and_never_a_table_row():
         "## Mål\n| 11 | mål | mål 11, bærekraftige byer og lokalsamfunn |\n| 11.6.2 | indikator | den andre |\n"
         "- **Bærekraftsnettverket** har 16 medlemmer.\nUNECE ledet prosjektet fra 1. august 2019 til 31. desember"
     )
-    assert sentences.units(sentences.body(chunk), "nb") == [
+    assert sentences.units(sentences.body(chunk), "nb", sentences.section(chunk)) == [
         "Senteret het tidligere noe annet.",
         "Den 15. mars 2020 var senteret et samarbeid mellom tre parter: Trondheim kommune, NTNU, SINTEF.",
         "De møttes hver måned i rådhuset.",
-    ], "no heading, table row, lone item or sentence cut off at the chunk's end"
+    ], "no heading, row without its header, lone short item or sentence cut off at the chunk's end"
+
+
+def test_quotes_keep_whole_lines_items_that_are_sentences_and_rows_read_with_their_header():
+    from assistant.language import sentences
+
+    chunk = (
+        "Kontakt — Besøksadresse\nBytorget, Erling Skakkes gate 14, 7013 Trondheim\n\n## Verdier\n"
+        "| indikator (kode) | verdi | enhet |\n|---|---|---|\n| Arbeidsledighet (EC: P: EM: 1C) | 2,74 | % |\n\n"
+        "Noen viktige kjennetegn:\n\n- **Universell:** Målene gjelder alle land, både rike og fattige.\n"
+        "- **Helhetlig:** Sosiale og miljømessige mål skal nås sammen.\n\n"
+        "25. september 2015 vedtok alle FNs medlemsland 2030-agendaen, som er en plan for\n"
+        "bærekraftig utvikling.\n\nEngelsk navn: Cultural Expenditure\nNivå: kjerneindikator (core)\n\n"
+        "Siste linje uten punktum"
+    )
+    assert sentences.units(sentences.body(chunk), "nb", sentences.section(chunk)) == [
+        "Besøksadresse: Bytorget, Erling Skakkes gate 14, 7013 Trondheim",  # whole, named by its section
+        "Arbeidsledighet (EC: P: EM: 1C) – verdi: 2,74; enhet: %",
+        "Universell: Målene gjelder alle land, både rike og fattige.",  # an item that is a sentence
+        "Helhetlig: Sosiale og miljømessige mål skal nås sammen.",
+        "25. september 2015 vedtok alle FNs medlemsland 2030-agendaen, som er en plan for bærekraftig utvikling.",
+        "Engelsk navn: Cultural Expenditure",  # fields, each on its line
+        "Nivå: kjerneindikator (core)",
+    ]
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ from assistant.knowledge.cards import render
 from assistant.knowledge.catalog import Catalog
 from assistant.language import registry
 from assistant.language.injection import addresses_assistant
-from assistant.language.sentences import body, overlap, units
+from assistant.language.sentences import body, overlap, section, units
 from assistant.language.tokens import coverage, tokens
 from assistant.search.embedders import Embedder
 from assistant.search.ranking import sentence_shape
@@ -51,7 +51,7 @@ class QuoteFinder:
             if number in skip:
                 continue
             lang = source.metadata.get("language") or registry.default()
-            for position, sentence in enumerate(units(body(source.text), lang)):
+            for position, sentence in enumerate(units(body(source.text), lang, section(source.text))):
                 if not addresses_assistant(sentence):
                     candidates.append((number, position, sentence, lang))
         if not candidates:

@@ -16,13 +16,34 @@ from sentence_splitter import SentenceSplitter
 from assistant.language import registry
 from assistant.language.tokens import tokens
 
-_WRAPPED = re.compile(r"(?<!\n)\n(?![\n\-*•|#>]|\d+[.)]\s)")  # hard-wrapped Markdown lines belong to one sentence
-_ITEM = re.compile(r"^([-*•]|\d+[.)])\s")
+_NUMBERED = r"\d+[.)]\s+(?![a-zæøå])"  # "1. Trondheim kommune", not "25. september 2015 vedtok ..."
+_LABELLED = r"[A-ZÆØÅ][^\n:.!?]{0,70}:\s"  # a line that starts with its own label: "Nivå: kjerneindikator"
+_STARTS_ANEW = re.compile(rf"[\-*•|#>]|{_NUMBERED}")  # a list item, a table row, a heading, a block quote
+_LABEL = re.compile(_LABELLED)
+WRAPPED = 50  # characters: a line this long that goes on in the next one was wrapped to fit a width
+_ITEM = re.compile(rf"^(?:[-*•]\s|{_NUMBERED})")
+_SENTENCE_ITEM = 5  # words: an item this long that ends with a full stop is a sentence of its own
 MAX_ITEMS = 8  # items of a list brought along with its lead-in
 MIN_QUOTE = 25  # characters: a shorter sentence says too little to quote
 
 
 WINDOW = 2000  # characters given to Moses's splitter at once: its cost grows with the square of a line's length
+
+
+def unwrapped(text: str) -> str:
+    """The text with hard-wrapped lines joined: a line goes on in the next one unless that one starts anew (a list
+    item, a table row, a heading), or both are fields ("Engelsk navn: X" then "Nivå: Y"; a short line before a
+    field ends where it ends)."""
+    lines = text.split("\n")
+    out = [lines[0]]
+    for line in lines[1:]:
+        before = out[-1].strip()
+        field = _LABEL.match(line.lstrip()) and (_LABEL.match(before) or len(before) < WRAPPED)
+        if line.strip() and before and not _STARTS_ANEW.match(line.lstrip()) and not field:
+            out[-1] = f"{out[-1].rstrip()} {line.strip()}"
+        else:
+            out.append(line)
+    return "\n".join(out)
 
 
 @lru_cache(maxsize=8)
@@ -67,7 +88,7 @@ def split(text: str, language: str) -> list[str]:
     """The sentences of a text, by Moses's rules: a list item is a sentence, hard-wrapped lines are joined."""
     splitter, prefixes = _rules(language)
     out = []
-    for line in _WRAPPED.sub(" ", text).split("\n"):
+    for line in unwrapped(text).split("\n"):
         line = line.strip()
         for window in _windows(line, prefixes) if line else ():
             parts = splitter.split(window)
@@ -114,6 +135,12 @@ def body(chunk: str) -> str:
     return lines[1] if len(lines) > 1 else chunk
 
 
+def section(chunk: str) -> str:
+    """The section a chunk starts in, from the title line the chunker put first ("Contact — Visiting address")."""
+    title = chunk.split("\n", 1)[0]
+    return title.rsplit(" — ", 1)[1].strip() if " — " in title else ""
+
+
 def spans(text: str, language: str) -> list[str]:
     """The sentences of `text` as they stand in it (spaces and line breaks kept), so each can be found and replaced
     in the text."""
@@ -134,8 +161,10 @@ def overlap(question_tokens: set[str], sentence: str) -> float:
 
 
 _TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$|\S\s+\|\s+\S.*\s+\|\s+\S")
+_TABLE_RULE = re.compile(r"^[\s|:-]*-{3,}[\s|:-]*$")  # the line under a table's header: |---|:--|
 _HEADING = re.compile(r"^\s*#{1,6}\s")
-_FIELD = re.compile(r"^\s*[\w-]{2,30}:\s*\S*\s*$|^\s*-{3,}\s*$")  # a front matter line: "as_of: 2022-03-15", "---"
+# a front matter line: "as_of: 2022-03-15", "---" (a key in lower case, as YAML front matter writes it)
+_FIELD = re.compile(r"^\s*[a-z][a-z_]{1,29}:(?:\s+\S+)?\s*$|^\s*-{3,}\s*$")
 _MARKUP = re.compile(r"\*\*|__|(?<!\w)[*_](?=\w)|(?<=\w)[*_](?!\w)|`")
 _FINISHED = re.compile(r"[.!?:;»\"')\]]$")
 
@@ -145,28 +174,89 @@ def _plain(sentence: str) -> str:
     return " ".join(_MARKUP.sub("", _ITEM.sub("", sentence)).split())
 
 
-def units(text: str, language: str) -> list[str]:
-    """The prose of a text as whole sentences a reader can be shown as quotes: no table rows, headings, front matter
-    lines or unfinished pieces (a chunk cut mid-sentence), list markers and emphasis removed, and a list joined to
-    the sentence that introduces it ("... three partners: Trondheim kommune, NTNU, SINTEF.")."""
-    found = split(text, language)
+def _cells(row: str) -> list[str]:
+    return [_plain(cell) for cell in row.strip().strip("|").split("|")]
+
+
+def _row(cells: list[str], header: list[str]) -> str:
+    """A table row as a line of prose, its cells named by the header: "visiting address: Bytorget, ...",
+    "Unemployment Rate (EC: P: EM: 1C) – value: 2.74; unit: %"."""
+    if len(cells) == 2:
+        return f"{cells[0]}: {cells[1]}"
+    named = "; ".join(f"{name}: {cell}" for name, cell in zip(header[1:], cells[1:]) if cell)
+    return f"{cells[0]} – {named}"
+
+
+def _pieces(text: str, language: str, section: str) -> Iterator[tuple[str, str, str]]:
+    """The text's sentences, each with what it is and the section it stands in: "row" (a table row in prose),
+    "line" (the end of a line that is whole whatever its last mark), or ""; headings, rules and front matter left
+    out."""
+    lines = [line.strip() for line in unwrapped(text).split("\n")]
+    filled = [n for n, line in enumerate(lines) if line]
+    last = filled[-1] if filled else -1
+    header: list[str] = []
+    for number, line in enumerate(lines):
+        following = lines[number + 1] if number + 1 < len(lines) else ""
+        if not line:
+            header = []
+        elif _HEADING.match(line):
+            section = _plain(line.lstrip("#"))
+        elif _TABLE_ROW.search(line):
+            if _TABLE_RULE.match(following):
+                header = _cells(line)  # the header row names the columns
+            elif header and not _TABLE_RULE.match(line) and len(_cells(line)) == len(header):
+                yield _row(_cells(line), header), "row", section
+            # a row of a table whose header is not in this text cannot be read alone
+        elif not _FIELD.match(line):
+            before = lines[number - 1] if number else ""
+            # a line that is a paragraph of its own, or a field among fields, is whole without a full stop (but
+            # the text's last line may be where the chunk was cut)
+            alone = (not before or _HEADING.match(before)) and (not following or _HEADING.match(following))
+            field = _LABEL.match(line) and (not following or _LABEL.match(following) or _HEADING.match(following))
+            whole = number != last and bool(alone or field) and not _ITEM.match(line)
+            found = split(line, language)
+            for index, sentence in enumerate(found):
+                yield sentence, "line" if whole and index == len(found) - 1 else "", section
+
+
+def units(text: str, language: str, section: str = "") -> list[str]:
+    """The prose of a text as whole sentences a reader can be shown as quotes: no headings, front matter lines or
+    unfinished pieces (a chunk cut mid-sentence); list markers and emphasis removed; a list of short items joined to
+    the sentence that introduces it ("... three partners: Trondheim kommune, NTNU, SINTEF."), an item that is a
+    sentence quoted on its own; a line that is whole but has no
+    full stop ("Bytorget, Erling Skakkes gate 14") under the name of its section (`section`, or the heading above
+    it); a table row in prose, its cells named by the header (a row whose header is not in the text is left out)."""
+    found = list(_pieces(text, language, section))
     out: list[str] = []
     index = 0
     while index < len(found):
-        sentence = found[index]
+        sentence, kind, heading = found[index]
         index += 1
-        if _TABLE_ROW.search(sentence) or _HEADING.match(sentence) or _FIELD.match(sentence):
+        if kind == "row":
+            out.append(sentence)
             continue
-        if _ITEM.match(sentence):
-            continue  # an item without its lead-in says too little on its own
         if sentence.endswith(":"):
-            items: list[str] = []
-            while index < len(found) and _ITEM.match(found[index]) and len(items) < MAX_ITEMS:
-                items.append(_plain(found[index]).rstrip(".;,"))
+            fragments: list[str] = []
+            while index < len(found) and _ITEM.match(found[index][0]) and len(fragments) < MAX_ITEMS:
+                if _is_sentence(found[index][0]):
+                    break  # items that are sentences stand on their own
+                fragments.append(_plain(found[index][0]).rstrip(".;,"))
                 index += 1
-            if items:
-                sentence = f"{sentence} {', '.join(items)}."
+            if not fragments:
+                continue  # a lead-in says nothing without its items
+            sentence = f"{sentence} {', '.join(fragments)}."
+        elif _ITEM.match(sentence) and not _is_sentence(sentence):
+            continue  # a fragment without its lead-in says too little on its own
         plain = _plain(sentence)
-        if len(plain) >= MIN_QUOTE and _FINISHED.search(plain):
+        if not _FINISHED.search(plain):
+            if kind != "line":
+                continue  # cut off where the chunk ends
+            plain = f"{heading}: {plain}" if heading and not re.match(_LABELLED, plain) else plain
+        if len(plain) >= MIN_QUOTE:
             out.append(plain)
     return out
+
+
+def _is_sentence(item: str) -> bool:
+    plain = _plain(item)
+    return plain.endswith((".", "!", "?")) and len(plain.split()) >= _SENTENCE_ITEM

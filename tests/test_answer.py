@@ -218,6 +218,22 @@ def test_a_question_that_stands_alone_is_not_rewritten_by_the_model(services):
     assert answerer.prepare("Og hvorfor er det viktig?", history).standalone.startswith("Hvorfor er bærekraftsmål 11")
 
 
+def test_a_follow_up_that_points_back_is_condensed_even_when_its_own_search_finds_something(services):
+    """ "How many members did it have?" finds sources of its own (members are everywhere), but "it" is the centre
+    asked about before: the question is rewritten, and a rewrite that still says "it" is not trusted."""
+    history = [Turn("What is Bærekraftssenteret?", "What is Bærekraftssenteret?", "A centre in Trondheim.")]
+    rewrites = fake_backend("How many members did Bærekraftssenteret have?", "Svar [1]")
+    answerer = make_services(services.settings, services.embedder, backends=[rewrites, ExtractiveBackend()]).answerer
+    assert answerer.prepare("How many members did it have?", history).standalone == (
+        "How many members did Bærekraftssenteret have?"
+    )
+    echo = fake_backend("How many members did it have?", "Svar [1]")
+    answerer = make_services(services.settings, services.embedder, backends=[echo, ExtractiveBackend()]).answerer
+    assert answerer.prepare("How many members did it have?", history).standalone == (
+        "How many members did it have? (What is Bærekraftssenteret?)"
+    )
+
+
 def test_code_follow_up_without_an_llm(services):
     history = [Turn("Hva handler mål 11 om?", "Hva handler mål 11 om?", "...")]
     answer = services.answerer.ask("Hva med mål 12?", history)

@@ -106,6 +106,16 @@ def test_tasks_and_facts_no_document_holds_are_refused_in_the_askers_language(su
         assert answer.text == services.prompts.get("refusal", lang)
 
 
+def test_a_question_about_codes_is_not_a_task_of_writing_code():
+    for question in (
+        "What is the United Nations Standard Development Code (UNSD code) for indicator 11.6.2?",
+        "Which code does the KPI Code of Conduct compliance have?",
+        "Hva er koden til indikatoren, og hva betyr koden?",
+    ):
+        assert not out_of_scope(question, 2025), question
+    assert out_of_scope("Write code that computes indicator 11.6.2 in Python.", 2025)
+
+
 def test_the_scope_rules_refuse_no_question_of_the_project_or_the_kept_aside_set():
     for name in ("questions.jsonl", "heldout.jsonl", "calibration.jsonl"):
         for line in (ROOT / "bench" / name).read_text(encoding="utf-8").splitlines():

@@ -8,12 +8,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from assistant.language import registry
-from assistant.language.sentences import spans
+from assistant.language.sentences import ITEM_MARK, spans
 
 # a number as written in either language: 91, 2 020, 14 000, 1,5, 81.57, 97 %, 23. august 2022 (the 23), 11.6.2
 NUMBER = re.compile(r"(?<![\w.,])\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?:[.,]\d+)?(?![\w])|(?<![\w])\d+(?:[.,:]\d+)*")
 CITATION = re.compile(r"\[\d{1,2}\]")
-LIST_MARK = re.compile(r"^[ \t]*(?:\d+[.)]|[-*•])[ \t]+", re.MULTILINE)
+LIST_MARK = re.compile(rf"^[ \t]*{ITEM_MARK}", re.MULTILINE)
 # "[n]", "[kilde]", "[source]", "[nummer]": the prompt's placeholder written out instead of a number
 PLACEHOLDER = re.compile(r"\[\s*(?:n|nr|number|nummer|kilde|source|x|\.\.\.|…)\s*\]", re.IGNORECASE)
 # a citation where the answer should name something: "the KPI that covers this is [1]", "er [2] og [3]"

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import re
 
-_MAKE_EN = r"(write|generate|create|make|compose|draft|code|program|implement|give me|tell me|suggest|invent)"
+_MAKE_EN = r"(write|generate|create|make|compose|draft|program|implement|give me|tell me|suggest|invent)"
 _THING_EN = (
     r"(code|a function|functions?|a script|scripts?|a program|programs?|an? sql|sql|quer(y|ies)|a regex|"
     r"regex|poems?|haikus?|songs?|lyrics|a story|stories|jokes?|riddles?|a recipe|recipes?|letters?|"
     r"an? (cover|job|application) letter|essays?|e-?mails?|tweets?|posts?|slogans?|speech(es)?|cv|resume|"
     r"limericks?|raps?|fairy ?tales?|regular expressions?)"
 )
-_MAKE_NB = r"(skriv|lag|lage|generer|komponer|kod|programmer|gi meg|fortell meg|foreslå|dikt opp|finn på)"
+_MAKE_NB = r"(skriv|lag|lage|generer|komponer|programmer|gi meg|fortell meg|foreslå|dikt opp|finn på)"
 _THING_NB = (
     r"(kode|en funksjon|funksjoner?|et skript|skript|et program|programmer|sql|spørring(er)?|regex|"
     r"dikt|haiku|sanger?|sangtekst|en historie|historier?|eventyr|vitser?|en vits|gåter?|en oppskrift|"

@@ -41,6 +41,16 @@ def _patterns(codes: tuple[str, ...]) -> tuple[re.Pattern, re.Pattern]:
     )
 
 
+def points_back(question: str) -> bool:
+    """Does the question speak of something named earlier in the conversation: a pronoun ("How many members did
+    it have?"), or a word like "det" or "this" among its last two ("Hvilken indikator måler det?")?"""
+    words = re.findall(r"[\w'-]+", question.lower())
+    languages = [registry.get(code) for code in registry.codes()]
+    pronouns = {w for lang in languages for w in lang.pronouns}
+    referring = {w for lang in languages for w in lang.referring_words}
+    return bool(pronouns & set(words) or referring & set(words[-2:]))
+
+
 class Understanding:
     """`judge` says whether a question's own search results are strong enough for it to stand alone (the evidence
     step's rule); the chain's first writing backend condenses other follow-ups."""
@@ -80,11 +90,12 @@ class Understanding:
 
     def condense(self, question: str, own: Query, history: list[Turn], language: str) -> str:
         """A standalone question. Code swaps ("Hva med mål 12?") are rewritten directly; other follow-ups
-        go to the first LLM that answers; without one, the previous question is added as context."""
+        go to the first LLM that answers; without one, or when its rewrite still points back, the previous question is
+        added as context."""
         if not history:
             return question
         continues, follow_up = _patterns(registry.codes())
-        if not continues.search(question) and self.stands_alone(own, language):
+        if not (continues.search(question) or points_back(question)) and self.stands_alone(own, language):
             return question  # "Hvem var partnerne i senteret?" needs no model to rewrite it (which takes seconds)
         previous = history[-1]
         old_codes = find_codes(previous.standalone, self.catalog) if previous.codes is None else previous.codes
@@ -104,8 +115,10 @@ class Understanding:
                 text = backend.complete([("user", prompt)]).strip().splitlines()
             except LLMError:
                 continue
-            if text and text[0].strip():
-                return text[0].strip().strip('"«»')
+            rewritten = text[0].strip().strip('"«»') if text else ""
+            if rewritten and rewritten.lower() != question.strip().lower() and not points_back(rewritten):
+                return rewritten
+            break  # the model left the question as it was, still pointing back
         return f"{question} ({previous.standalone})"
 
     def stands_alone(self, own: Query, language: str) -> bool:

@@ -32,6 +32,9 @@ class Language:
     continuing_words: tuple[str, ...] = ()  # a question starting with one continues the last ("and", "what about")
     follow_up_words: tuple[str, ...] = ()  # one starting with one may ask on about the last ("why", "who")
     referring_words: tuple[str, ...] = ()  # words that point back to the conversation ("it", "this")
+    # of those, the ones that are always pronouns ("them"); the others ("det", "this") point back at a question's
+    # end ("Hvorfor er det viktig?", "What does this mean?"), not as an article ("Hva er det fulle navnet ...?")
+    pronouns: tuple[str, ...] = ()
     goal_words: tuple[str, ...] = ()  # words that name a goal before its number ("mål 11", "goal 11")
     corpus: bool = True  # the corpus is written in it: catalogue texts and document twins exist in this language
 
@@ -63,6 +66,7 @@ NB = Language(
     continuing_words=("og", "men", "hva med", "enn"),
     follow_up_words=("hvorfor", "hvordan", "hvem", "når"),
     referring_words=("den", "det", "dette", "denne", "disse", "de", "dem"),
+    pronouns=("dem", "dens", "dets", "deres"),
     list_words=("hvilke", "hva er de", "nevn", "list opp"),
     why_words=("hvorfor", "av hvilken grunn", "hva er grunnen"),
     when_words=("når", "hvilket år", "hvilken dato", "hvilken måned", "hvor lenge", "fra når"),
@@ -92,6 +96,7 @@ EN = Language(
     continuing_words=("and", "but", "what about", "how about"),
     follow_up_words=("why", "how", "who", "when"),
     referring_words=("it", "this", "that", "these", "those", "they", "them", "its", "their"),
+    pronouns=("it", "its", "they", "them", "their"),
     list_words=("which", "what are the", "name the", "list"),
     why_words=("why", "for what reason", "what is the reason"),
     when_words=("when", "what year", "which year", "what date", "how long", "since when"),

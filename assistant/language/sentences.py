@@ -16,12 +16,14 @@ from sentence_splitter import SentenceSplitter
 from assistant.language import registry
 from assistant.language.tokens import tokens
 
-_NUMBERED = r"\d+[.)]\s+(?![a-zæøå])"  # "1. Trondheim kommune", not "25. september 2015 vedtok ..."
+# a list item's marker: "- ", "* ", "1. Trondheim kommune", "2) NTNU", not "25. september 2015 vedtok ..."
+_NUMBERED = r"\d+[.)][ \t]+(?![a-zæøå])"
+ITEM_MARK = rf"(?:[-*•][ \t]+|{_NUMBERED})"
 _LABELLED = r"[A-ZÆØÅ][^\n:.!?]{0,70}:\s"  # a line that starts with its own label: "Nivå: kjerneindikator"
 _STARTS_ANEW = re.compile(rf"[\-*•|#>]|{_NUMBERED}")  # a list item, a table row, a heading, a block quote
 _LABEL = re.compile(_LABELLED)
 WRAPPED = 50  # characters: a line this long that goes on in the next one was wrapped to fit a width
-_ITEM = re.compile(rf"^(?:[-*•]\s|{_NUMBERED})")
+_ITEM = re.compile(rf"^{ITEM_MARK}")
 _SENTENCE_ITEM = 5  # words: an item this long that ends with a full stop is a sentence of its own
 MAX_ITEMS = 8  # items of a list brought along with its lead-in
 MIN_QUOTE = 25  # characters: a shorter sentence says too little to quote

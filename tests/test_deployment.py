@@ -6,6 +6,7 @@ one PostgreSQL database, and the compose file's services and settings."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -175,7 +176,8 @@ def test_the_openai_backend_against_llama_cpp_pythons_own_server(subset_index, e
         pieces = list(stream)
     answer = stream.answer
     assert answer.backend == "openai (qwen-0.5b)" and answer.written and not answer.notices
-    assert len(pieces) >= 2, "streamed"
+    assert pieces and "".join(pieces).strip() == answer.summary, "the summary arrives as it is streamed"
+    assert all(re.search(r"[.!?](\s*\[\d+\])*\s*$", p) for p in pieces), f"whole sentences only: {pieces}"
 
 
 @pytest.mark.parametrize(

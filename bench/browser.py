@@ -154,14 +154,16 @@ def main() -> None:
                 page.get_by_placeholder("Skriv et spørsmål ...").wait_for(timeout=120_000)
                 first_page = time.perf_counter() - printed
                 print(json.dumps({"first_page_after_address_s": round(first_page, 2)}), flush=True)
-                one = [ask(page, question) for question in pool[: args.questions]]
+                one = []
+                for question in pool[: args.questions]:
+                    one.append(ask(page, question))
+                    print(json.dumps(one[-1], ensure_ascii=False), flush=True)
                 page.close()
                 page = browser.new_page(viewport={"width": 1280, "height": 900})  # a new session asks it again
                 page.goto(url)
                 page.get_by_placeholder("Skriv et spørsmål ...").wait_for(timeout=120_000)
                 one.append(ask(page, pool[0]))  # from the cache
-                for row in one:
-                    print(json.dumps(row, ensure_ascii=False), flush=True)
+                print(json.dumps(one[-1], ensure_ascii=False), flush=True)
                 page.close()
                 together: list[dict] = []
                 chosen = pool[args.questions : args.questions + args.sessions]

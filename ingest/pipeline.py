@@ -95,6 +95,12 @@ class Pipeline:
             for path in self.progress(found.files, desc="indexing", unit="file"):
                 file.ingest(path, key_for(path, home))
             self._remove_deleted(paths, file.seen, store, manifest, manifest_path, summary)
+            if rebuild:
+                # what the index in service holds from other paths goes out of service with it: say so
+                previous = Manifest.load(self.settings.manifest_for(versions.active())).files
+                for key in sorted(set(previous) - set(manifest.files)):
+                    summary.removed.append(key)
+                    summary.chunks_removed += len(previous[key].chunks)
             chunks = store.all_chunks()
             bm25 = lexical.sync(chunks, self.settings.lexical_dir)  # BM25 in step with the store
             if summary.changed or rebuild:

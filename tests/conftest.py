@@ -210,7 +210,7 @@ def run_cli(monkeypatch, capsys):
     environment (ASSISTANT_* variables), working directory and standard input, without a new interpreter loading the
     libraries again. Commands that must die or be watched from outside (kill -9, strace) still run as processes."""
 
-    def run(module: str, *args, env: dict | None = None, cwd: Path | str | None = None, stdin: str = "") -> Ran:
+    def run(module: str, *args, env: dict | None = None, cwd: Path | str | None = None, stdin: str | bytes = "") -> Ran:
         from assistant.app import cli as assistant_cli
         from ingest import cli as ingest_cli
 
@@ -222,7 +222,8 @@ def run_cli(monkeypatch, capsys):
                 patch.setenv(name, str(value))
             if cwd is not None:
                 patch.chdir(cwd)
-            patch.setattr(sys, "stdin", io.StringIO(stdin))
+            raw = stdin if isinstance(stdin, bytes) else stdin.encode("utf-8")
+            patch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(raw), encoding="utf-8"))
             capsys.readouterr()
             try:
                 code = main([str(arg) for arg in args])

@@ -98,6 +98,18 @@ def test_feedback_export_cli(tmp_path, run_cli):
     done = run_cli("assistant", "feedback", "export", "--out", tmp_path / "f.csv", env=env)
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "f.csv").read_text(encoding="utf-8").splitlines()[1].startswith("1,")
+    missing = run_cli("assistant", "feedback", "export", "--out", "/nonexistent/d/f.csv", env=env)
+    assert missing.returncode == 2 and "/nonexistent/d/f.csv" in missing.stderr and "Traceback" not in missing.stderr
+
+
+@pytest.mark.parametrize("backend", ["fake", "openai"])
+def test_asking_for_a_backend_the_settings_do_not_configure_is_an_error_not_a_silent_fallback(
+    subset_index, run_cli, backend
+):
+    env = {"ASSISTANT_INDEX_DIR": subset_index.index_dir, "ASSISTANT_LLM_BACKEND": "extractive"}
+    done = run_cli("assistant", "ask", "Hva er bærekraftsmål 11?", "--backend", backend, env=env)
+    assert done.returncode == 2 and f"--backend {backend}: not configured" in done.stderr, done.stderr
+    assert not done.stdout, "nothing answered"
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 
 import pytest
 
@@ -90,6 +91,42 @@ def test_a_changed_source_a_changed_prompt_or_a_thumbs_down_ends_the_reuse(setup
     assert reused.cached_at and services.cache.forget(reused.cache_id)
     assert not services.answerer.ask(QUESTION).cached_at, "after a thumbs-down: answered afresh"
     assert first.cache_id != reused.cache_id
+
+
+def test_a_new_document_that_ranks_among_the_sources_ends_the_reuse(setup):
+    """A newer figure in a new document: the old answer ("57") is not served where the sources now say 75."""
+    services, server, docs = setup
+    question = "Hvor mange ansatte har Bærekraftssenteret?"
+    write_md(docs / "staff-2023.nb.md", "Ansatte 2023", "nb", "# Ansatte\nBærekraftssenteret har 57 ansatte i 2023.")
+    services.reindex([docs])
+    assert services.answerer.ask(question).cache_id and services.answerer.ask(question).cached_at
+    write_md(docs / "staff-2025.nb.md", "Ansatte 2025", "nb", "# Ansatte\nBærekraftssenteret har 75 ansatte i 2025.")
+    services.reindex([docs])
+    fresh = services.answerer.ask(question)
+    assert not fresh.cached_at, "a new source ranks among the answer's: answered afresh"
+    assert any("75 ansatte" in source.text for source in fresh.sources)
+
+
+def test_a_catalogue_edited_and_indexed_by_another_process_ends_the_reuse_in_a_running_app(setup):
+    """Two processes share the index: one answers about 11.6.2 and caches it; the other edits the catalogue's title
+    and re-indexes. The first notices the new index generation, reads the catalogue again and answers afresh."""
+    services, server, docs = setup
+    catalogue = docs / "goal-11.yaml"
+    shutil.copy(ROOT / "corpus" / "sdg" / "goal-11.yaml", catalogue)
+    services.reindex([docs])
+    app = Services(services.settings.model_copy(update={"refresh_seconds": 0.1}), embedder=services.embedder)
+    question = "Hva måler indikator 11.6.2?"
+    assert app.answerer.ask(question).cache_id and app.answerer.ask(question).cached_at
+    old = "Årlig gjennomsnittsnivå av fint svevestøv"
+    catalogue.write_text(catalogue.read_text(encoding="utf-8").replace(old, "Årsmiddel av svevestøv"), "utf-8")
+    other = Services(services.settings, embedder=services.embedder)  # another process's ingestion
+    other.reindex([docs])
+    deadline = time.monotonic() + 60
+    while app.reader.current().generation != other.reader.snapshot.generation and time.monotonic() < deadline:
+        time.sleep(0.1)  # the running app checks the index's generation in the background
+    answer = app.answerer.ask(question)
+    assert not answer.cached_at, "the card changed: answered afresh"
+    assert answer.card is not None and "Årsmiddel av svevestøv" in answer.card.text and old not in answer.card.text
 
 
 def test_cutting_words_decide_a_near_repeat():

@@ -70,6 +70,17 @@ def pipeline_texts(settings, embedder):
     return Store(settings, embedder).all_chunks()["documents"]
 
 
+def test_a_rebuild_lists_the_files_of_other_paths_it_takes_out_of_service(settings, docs, hashed, tmp_path):
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    write_md(docs / "a.nb.md", "A", "nb", "# A\nBærekraftssenteret ligger i Trondheim og arbeider med bærekraftsmål.")
+    write_md(extra / "b.en.md", "B", "en", "# B\nThe extra folder holds a note about cycling routes in Trondheim.")
+    Pipeline(settings, embedder=hashed).run([docs, extra])
+    summary = Pipeline(settings, embedder=hashed).run([docs], rebuild=True)
+    assert [key for key in summary.removed if key.endswith("b.en.md")], summary.removed
+    assert summary.chunks_removed >= 1 and summary.documents_total == 1
+
+
 def test_chunks_carry_metadata_and_stable_ids(settings, docs, hashed):
     corpus(docs)
     Pipeline(settings, embedder=hashed).run([docs])

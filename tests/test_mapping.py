@@ -71,10 +71,11 @@ def test_exports_carry_the_mapping_and_the_catalogues_references(services):
 
 @pytest.fixture
 def run(run_cli):
-    def call(settings, *args, stdin=""):
+    def call(settings, *args, stdin: str | bytes = "", **extra):
         env = {
             "ASSISTANT_INDEX_DIR": str(settings.index_dir),
             "ASSISTANT_CORPUS_DIRS": json.dumps([str(d) for d in settings.corpus_dirs]),
+            **extra,
         }
         return run_cli("assistant", "map", *args, env=env, stdin=stdin)
 
@@ -96,3 +97,20 @@ def test_the_cli_maps_a_pdf_and_standard_input_and_names_a_bad_file(subset_index
     refused = run(subset_index, str(binary))
     assert refused.returncode == 2 and "bilde.md" in refused.stderr and "binary" in refused.stderr
     assert "Traceback" not in refused.stderr
+
+
+@pytest.mark.parametrize(
+    "case, stdin, args, env, message",
+    [
+        ("binary on standard input", b"\x89PNG\r\n\x00\x00" * 50, ["-"], {}, "binary"),
+        ("truncated UTF-16 on standard input", "Bærekraft".encode("utf-16")[:-1], ["-"], {}, "UTF-16"),
+        ("a text longer than the bound", ENERGY * 40, ["-"], {"ASSISTANT_MAP_MAX_CHARS": "1000"}, "MAP_MAX_CHARS"),
+        ("--csv into a folder that does not exist", ENERGY, ["-", "--csv", "/nonexistent/o.csv"], {}, "/nonexistent"),
+    ],
+)
+def test_the_map_command_refuses_what_it_cannot_map_or_write_with_a_message(
+    subset_index, run, case, stdin, args, env, message
+):
+    done = run(subset_index, *args, stdin=stdin, **env)
+    assert done.returncode == 2, (case, done.stdout, done.stderr)
+    assert message in done.stderr and "Traceback" not in done.stderr, (case, done.stderr)

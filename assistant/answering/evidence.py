@@ -15,6 +15,7 @@ from assistant.knowledge.cards import render
 from assistant.knowledge.catalog import Catalog
 from assistant.language import registry
 from assistant.language.injection import addresses_assistant
+from assistant.language.planted import PlantedFilter
 from assistant.language.sentences import body, overlap, section, units
 from assistant.language.tokens import coverage, tokens
 from assistant.search.embedders import Embedder
@@ -33,9 +34,10 @@ NONE: frozenset[int] = frozenset()
 
 
 class QuoteFinder:
-    def __init__(self, embedder: Embedder, limit: int = 3) -> None:
+    def __init__(self, embedder: Embedder, limit: int = 3, planted: PlantedFilter | None = None) -> None:
         self.embedder = embedder
         self.limit = limit
+        self.planted = planted  # sentences that instruct their reader, told by meaning (the rules come first)
 
     def find(
         self,
@@ -56,7 +58,12 @@ class QuoteFinder:
                     candidates.append((number, position, sentence, lang))
         if not candidates:
             return []
-        likeness = self.embedder.passages([c[2] for c in candidates]) @ vector.astype(np.float32)
+        vectors = self.embedder.passages([c[2] for c in candidates])
+        if self.planted is not None:
+            ordinary = ~self.planted.planted(vectors)
+            candidates = [c for c, keep in zip(candidates, ordinary) if keep]
+            vectors = vectors[ordinary]
+        likeness = vectors @ vector.astype(np.float32)
         wanted = set(tokens(question))
         shape = sentence_shape(question) or (lambda sentence: False)
         scored = [

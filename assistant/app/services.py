@@ -20,6 +20,7 @@ from assistant.answering.writing import Writer
 from assistant.knowledge.catalog import Catalog, load_catalog
 from assistant.knowledge.codes import find_codes
 from assistant.knowledge.quiz import load_quiz_files
+from assistant.language.planted import PlantedFilter
 from assistant.llm.base import Backend
 from assistant.llm.chain import backends
 from assistant.mapping.mapper import Mapper, Mapping, MappingError
@@ -64,7 +65,15 @@ class Services:
 
     @cached_property
     def reader(self) -> Reader:
-        return Reader(self.store, self.settings.lexical_dir, self.settings.refresh_seconds)
+        reader = Reader(self.store, self.settings.lexical_dir, self.settings.refresh_seconds)
+        reader.listeners.append(self._read_catalog_again)
+        return reader
+
+    def _read_catalog_again(self, _snapshot: object) -> None:
+        """A new index generation (this process's ingestion or another's) may come with an edited catalogue: its
+        cards, titles and codes are read again, so answers (and the cache's check of them) use the new ones."""
+        if "catalog" in self.__dict__:
+            self.catalog.replace(Catalog.from_dirs(self.settings.corpus_dirs))
 
     @cached_property
     def retriever(self) -> Retriever:
@@ -99,7 +108,7 @@ class Services:
             self.catalog,
             self.retriever,
             Thresholds.of(settings),
-            QuoteFinder(self.embedder, settings.quote_sentences),
+            QuoteFinder(self.embedder, settings.quote_sentences, PlantedFilter(self.embedder, settings.index_dir)),
             settings.top_k,
             settings.answer_sources,
             settings.scope_rules,
@@ -133,6 +142,7 @@ class Services:
             settings.map_relative,
             settings.map_min_coverage,
             settings.map_min_known,
+            max_chars=settings.map_max_chars,
         )
 
     def map_file(self, path: Path, progress: Callable[[Iterable], Iterable] = iter) -> Mapping:
@@ -200,9 +210,8 @@ class Services:
             summary = Pipeline(self.settings, embedder=self.embedder, progress=progress).run(paths, rebuild=rebuild)
         except IngestError as exc:
             raise ReindexError(str(exc)) from exc
-        for name in ("catalog", "evidence", "answerer", "mapper"):  # built on the catalogue: made anew
-            self.__dict__.pop(name, None)
-        self.reader.refresh()
+        self.__dict__.pop("mapper", None)  # its catalogue vectors are made anew
+        self.reader.refresh()  # the catalogue is read again with the new index (`_read_catalog_again`)
         return summary
 
     def backend_status(self) -> list[dict]:

@@ -181,6 +181,10 @@ class Catalog:
                 continue  # ingestion reports broken files; the catalogue leaves them out
         return cls(items)
 
+    def replace(self, other: Catalog) -> None:
+        """Take another catalogue's items (read again after the index changed): every holder sees them at once."""
+        self.items = other.items
+
     def __contains__(self, code: str) -> bool:
         return code in self.items
 

@@ -99,6 +99,7 @@ class Mapper:
         min_coverage: float = 0.4,
         min_known: float = 0.6,
         max_items: int = 5,
+        max_chars: int = 200_000,
     ) -> None:
         self.catalog = catalog
         self.embedder = embedder
@@ -111,6 +112,7 @@ class Mapper:
         self.min_coverage = min_coverage
         self.min_known = min_known
         self.max_items = max_items  # targets and KPIs listed
+        self.max_chars = max_chars  # each sentence is searched: a longer text is refused, not mapped for hours
         self._descriptors: Descriptors | None = None
 
     @property
@@ -123,6 +125,12 @@ class Mapper:
         return self.map_sections(sections_of(text, title), progress)
 
     def map_sections(self, sections: list[tuple[str, str]], progress: Progress = iter) -> Mapping:
+        size = sum(len(body) for _, body in sections)
+        if size > self.max_chars:
+            raise MappingError(
+                f"the text has {size:,} characters; at most {self.max_chars:,} are mapped at once "
+                "(ASSISTANT_MAP_MAX_CHARS): map it in parts"
+            )
         language = detect_language(" ".join(body for _, body in sections)[:4000])
         units = [
             (heading, sentence)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -104,15 +105,25 @@ class Reader:
         self.refresh_seconds = refresh_seconds
         self._checked = time.monotonic()
         self._refreshing = threading.Lock()
+        # called with each new snapshot: what was built with the index (the catalogue) is brought up to date too
+        self.listeners: list[Callable[[Snapshot], None]] = []
         with reaching(store.where):
             self.snapshot = Snapshot.load(store, lexical_dir)
+
+    def _replace(self, snapshot: Snapshot) -> None:
+        for listener in self.listeners:
+            try:
+                listener(snapshot)
+            except Exception:  # noqa: BLE001 - a listener's failure must not stop the new index from serving
+                log.warning("bringing %s up to date with the index failed", listener, exc_info=True)
+        self.snapshot = snapshot
 
     def refresh(self, stale: Snapshot | None = None) -> None:
         """Load the collection in service now (after an ingestion in this process, or when it went away); with
         `stale`, only if no other thread has replaced that snapshot meanwhile."""
         with self._refreshing, reaching(self.snapshot.store.where):
             if stale is None or self.snapshot is stale:
-                self.snapshot = Snapshot.load(self.snapshot.store.reopen(), self.lexical_dir)
+                self._replace(Snapshot.load(self.snapshot.store.reopen(), self.lexical_dir))
             self._checked = time.monotonic()
 
     def _refresh_if_changed(self) -> None:
@@ -120,7 +131,7 @@ class Reader:
             return  # another thread is at it
         try:
             if self.snapshot.store.in_service() != (self.snapshot.store.name, self.snapshot.generation):
-                self.snapshot = Snapshot.load(self.snapshot.store.reopen(), self.lexical_dir)
+                self._replace(Snapshot.load(self.snapshot.store.reopen(), self.lexical_dir))
         except Exception:  # noqa: BLE001 - the store is away: keep serving what is loaded, try again later
             log.warning("checking the index for changes failed", exc_info=True)
         finally:

@@ -31,3 +31,6 @@ def main(argv: list[str] | None = None) -> int:
     except EXPECTED as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # a file given on the command line cannot be written or read
+        print(f"error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
+        return 2

@@ -32,8 +32,25 @@ def _printed(stream: AnswerStream):
     return answer
 
 
+def backend_of(services: Services, args) -> str | None:
+    """The backend `--backend` asks for, if the settings configure it and it can answer now; else a CommandError
+    (answering with another backend without saying so would hide the mistake)."""
+    if args.backend is None:
+        return None
+    chain = {backend.kind: backend for backend in services.backends}
+    if args.backend not in chain:
+        raise CommandError(
+            f"--backend {args.backend}: not configured (the chain is {', '.join(chain)}); "
+            f"set ASSISTANT_LLM_BACKEND={args.backend} and its settings"
+        )
+    ready, why = chain[args.backend].available()
+    if not ready:
+        raise CommandError(f"--backend {args.backend}: cannot answer now: {why}")
+    return args.backend
+
+
 def cmd_ask(services: Services, args) -> int:
-    stream = services.answerer.stream(args.question, audience=args.audience, backend=args.backend)
+    stream = services.answerer.stream(args.question, audience=args.audience, backend=backend_of(services, args))
     if not args.json:
         _printed(stream)
         return 0
@@ -46,6 +63,7 @@ def cmd_ask(services: Services, args) -> int:
 
 def cmd_chat(services: Services, args) -> int:
     history: list[Turn] = []
+    backend = backend_of(services, args)
     print("Bærekraftsassistenten: spør på norsk eller engelsk / ask in Norwegian or English. Ctrl-D to quit.")
     while True:
         try:
@@ -54,7 +72,7 @@ def cmd_chat(services: Services, args) -> int:
             print()
             return 0
         if question:
-            answer = _printed(services.answerer.stream(question, history, audience=args.audience, backend=args.backend))
+            answer = _printed(services.answerer.stream(question, history, audience=args.audience, backend=backend))
             history.append(Turn.of(answer))
 
 
@@ -86,9 +104,10 @@ def warm(services: Services, args) -> int:
 
     if not args.file:
         raise CommandError('cache warm needs a question file (JSONL with a "question" per line)')
+    backend = backend_of(services, args)
     counts = {"answered": 0, "already cached": 0, "refused": 0, "not cached (fell back)": 0}
     for question in tqdm(questions_of(args.file), desc="answering", unit="question", file=sys.stderr):
-        answer = services.answerer.ask(question.question, audience=args.audience, backend=args.backend)
+        answer = services.answerer.ask(question.question, audience=args.audience, backend=backend)
         kind = (
             "refused"
             if answer.refused

@@ -13,9 +13,24 @@ from assistant.mapping.export import KINDS, MAPPING, mapping_csv, mapping_markdo
 from assistant.mapping.mapper import MappingError
 
 
+def standard_input(limit: int) -> str:
+    """Standard input as text, read as ingestion reads a file (UTF-8 or UTF-16, never binary), at most `limit`
+    characters' worth: a longer text is refused by the mapper without reading the rest."""
+    from ingest.loaders import LoadError
+    from ingest.loaders.common import decode
+
+    try:
+        return decode(sys.stdin.buffer.read(4 * limit + 4))
+    except LoadError as exc:
+        raise MappingError(str(exc).replace("the file", "the input")) from exc
+
+
 def cmd_map(services: Services, args) -> int:
     try:
-        mapping = services.mapper.map_text(sys.stdin.read()) if str(args.file) == "-" else services.map_file(args.file)
+        if str(args.file) == "-":
+            mapping = services.mapper.map_text(standard_input(services.settings.map_max_chars))
+        else:
+            mapping = services.map_file(args.file)
     except (MappingError, OSError) as exc:
         raise CommandError(f"{args.file}: {exc}") from exc
     lang = args.language or mapping.language

@@ -65,7 +65,7 @@ def _rules(code: str) -> tuple[SentenceSplitter, frozenset[str]]:
         os.unlink(path)
 
 
-_BOUNDARY = re.compile(r"(\S+)[.!?]\s+(?=[«\"(\[]?[A-ZÆØÅ0-9])")
+_BOUNDARY = re.compile(r"(?<!\S)(\S+)[.!?]\s+(?=[«\"(\[]?[A-ZÆØÅ0-9])")
 
 
 def _windows(line: str, prefixes: frozenset[str]) -> Iterator[str]:
@@ -102,8 +102,10 @@ def split(text: str, language: str) -> list[str]:
 
 # a written sentence's end: its mark, closing quotes or brackets and citations ("... i 2020 [1]."), then a space and
 # the next sentence's first letter, capital or digit
-_WRITTEN_END = re.compile(r"(\S*?)([.!?])[»\"')\]]*(?:\s*\[\d{1,2}\])*[.!?]?(\s+)(?=[«\"(\[]?[A-ZÆØÅ0-9])")
-_TAIL_END = re.compile(r"(\S*?)([.!?])[»\"')\]]*(?:\s*\[\d{1,2}\])*[.!?]?\s*$")
+# (the word before the mark starts where a word starts: a long run without spaces is scanned once, not from each of
+# its characters)
+_WRITTEN_END = re.compile(r"(?<!\S)(\S*?)([.!?])[»\"')\]]*(?:\s*\[\d{1,2}\])*[.!?]?(\s+)(?=[«\"(\[]?[A-ZÆØÅ0-9])")
+_TAIL_END = re.compile(r"(?<!\S)(\S*?)([.!?])[»\"')\]]*(?:\s*\[\d{1,2}\])*[.!?]?\s*$")
 
 
 def _abbreviated(word: str, language: str) -> bool:
@@ -163,7 +165,13 @@ def overlap(question_tokens: set[str], sentence: str) -> float:
 
 
 _TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$|\S\s+\|\s+\S.*\s+\|\s+\S")
-_TABLE_RULE = re.compile(r"^[\s|:-]*-{3,}[\s|:-]*$")  # the line under a table's header: |---|:--|
+
+
+def _table_rule(line: str) -> bool:
+    """The line under a table's header: |---|:--| (only bars, colons, dashes and spaces, with three dashes)."""
+    return "---" in line and not line.strip().strip("|:- \t")
+
+
 _HEADING = re.compile(r"^\s*#{1,6}\s")
 # a front matter line: "as_of: 2022-03-15", "---" (a key in lower case, as YAML front matter writes it)
 _FIELD = re.compile(r"^\s*[a-z][a-z_]{1,29}:(?:\s+\S+)?\s*$|^\s*-{3,}\s*$")
@@ -204,9 +212,9 @@ def _pieces(text: str, language: str, section: str) -> Iterator[tuple[str, str, 
         elif _HEADING.match(line):
             section = _plain(line.lstrip("#"))
         elif _TABLE_ROW.search(line):
-            if _TABLE_RULE.match(following):
+            if _table_rule(following):
                 header = _cells(line)  # the header row names the columns
-            elif header and not _TABLE_RULE.match(line) and len(_cells(line)) == len(header):
+            elif header and not _table_rule(line) and len(_cells(line)) == len(header):
                 yield _row(_cells(line), header), "row", section
             # a row of a table whose header is not in this text cannot be read alone
         elif not _FIELD.match(line):

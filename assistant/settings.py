@@ -99,7 +99,7 @@ class Settings(BaseSettings):
     map_relative: float = Field(0.7, ge=0, le=1)
     map_min_coverage: float = Field(0.4, ge=0, le=1)
     map_min_known: float = Field(0.6, ge=0, le=1)
-    map_max_chars: int = Field(200_000, ge=1_000, le=20_000_000)  # a longer text is refused (mapping is ~1 s per KB)
+    map_max_chars: int = Field(200_000, ge=1_000, le=20_000_000)  # a longer text is refused (~0.1 s per KB here)
     # The answer cache (SQLite beside the index): repeats and near-repeats answered at once
     cache_answers: bool = True
     cache_db: Path | None = None  # default: answers.sqlite in the index folder

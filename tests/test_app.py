@@ -113,7 +113,7 @@ def test_explorer_draws_the_goals_and_hierarchies_and_a_kpis_values(app):
     assert "Kjente verdier for norske byer" in texts(app)
     values = [s for s in charts(app) if s.get("mark", {}).get("type") == "bar" or s.get("mark") == "bar"]
     assert values, "the KPI's city values as a bar chart"
-    assert any("ingen kjent verdi for Trondheim" in i.value for i in app.info)
+    assert any("ingen kjent verdi for denne indikatoren i Trondheim" in i.value for i in app.info)
 
 
 def test_map_a_pasted_text(app):

@@ -62,7 +62,7 @@ def test_a_text_about_nothing_in_the_catalogue_is_given_nothing(services):
 def test_exports_carry_the_mapping_and_the_catalogues_references(services):
     mapping = services.mapper.map_text(ENERGY)
     rows = list(csv.DictReader(io.StringIO(mapping_csv(mapping, "en"))))
-    assert rows[0]["Code"] == "7" and rows[0]["Kind"] == "SDG goals" and rows[0]["Supporting sentences"]
+    assert rows[0]["Code"] == "7" and rows[0]["Kind"] == "SDGs" and rows[0]["Supporting sentences"]
     markdown = mapping_markdown(mapping, services.catalog, "nb", accessed="2026-11-30")
     assert "## Bærekraftsmål" in markdown and "- **7**" in markdown
     assert "## Referanser" in markdown and "https://unstats.un.org/sdgs/indicators/indicators-list/" in markdown

@@ -174,3 +174,26 @@ def test_wrong_admin_passwords_cost_a_growing_wait(caplog):
     assert len(failures) == 16 and "session 1" in failures[0]
     assert not any("riktig-passord" in r.getMessage() or " a;" in r.getMessage() for r in caplog.records)
     assert not PasswordGate(None, sleep=waits.append).check(""), "no password set: nothing opens"
+
+
+def test_the_privacy_notice_says_where_data_goes_under_the_running_configuration():
+    from assistant.app.services import Services
+    from assistant.app.views.sidebar import privacy_notice
+    from assistant.app.views.text import T
+    from assistant.settings import Settings
+
+    local = privacy_notice(Services(Settings()), T["nb"])
+    assert "ingenting sendes videre" in local and "180 dager" in local and "lagrede svarene" in local
+    remote = Services(
+        Settings(
+            llm_backend="openai",
+            openai_base_url="http://10.0.0.5:8000/v1",
+            feedback_url="postgresql+psycopg://app@db.example.org:5432/feedback",
+        )
+    )
+    assert remote.elsewhere() == {"model": ["10.0.0.5"], "feedback": ["db.example.org"], "search": []}
+    for lang, nothing in (("nb", "ingenting sendes videre"), ("en", "nothing is sent elsewhere")):
+        notice = privacy_notice(remote, T[lang])
+        assert "10.0.0.5" in notice and "db.example.org" in notice and nothing not in notice, notice
+    on_loopback = Services(Settings(llm_backend="ollama", ollama_host="http://localhost:11434"))
+    assert on_loopback.elsewhere() == {"model": [], "feedback": [], "search": []}

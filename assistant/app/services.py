@@ -8,6 +8,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from functools import cached_property
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from assistant import texts
 from assistant.answering.answerer import Answerer
@@ -35,6 +36,13 @@ from assistant.search.store import Store, reaching
 from assistant.settings import Settings, load_settings
 
 log = logging.getLogger(__name__)
+
+
+def _remote(url: str) -> str:
+    """The host a URL points to, when it is another machine ('' for this one, or no URL)."""
+    host = urlsplit(url if "//" in url else f"//{url}").hostname or ""
+    local = host in ("", "localhost", "::1") or host.startswith("127.")
+    return "" if local else host
 
 
 class ReindexError(RuntimeError):
@@ -178,6 +186,22 @@ class Services:
     @cached_property
     def catalog(self) -> Catalog:
         return load_catalog(tuple(self.settings.corpus_dirs))
+
+    def elsewhere(self) -> dict[str, list[str]]:
+        """Which other machines the running configuration sends data to: `model` (where questions and their sources
+        go to be answered), `feedback` (where feedback and cached answers are kept when not in a local file) and
+        `search` (an index server). An empty list: nothing of that kind leaves this machine."""
+        settings = self.settings
+        model = {
+            "ollama": settings.ollama_host,
+            "openai": settings.openai_base_url or "",
+        }
+        chain = {backend.kind for backend in self.backends}
+        return {
+            "model": sorted({h for kind, url in model.items() if kind in chain for h in [_remote(url)] if h}),
+            "feedback": [h for h in [_remote(settings.feedback_url or "")] if h],
+            "search": [h for h in [_remote(settings.chroma_url or "")] if h],
+        }
 
     def purge(self) -> dict[str, int]:
         """Delete feedback and cached answers older than the retention period."""

@@ -42,7 +42,7 @@ def render(svc: Services) -> tuple[str, str]:
         if st.session_state.pop("deleted", False):
             st.success(labels["deleted"])
         with st.expander(labels["privacy_title"]):
-            st.markdown(labels["privacy_notice"].format(days=int(svc.settings.retention_days)))
+            st.markdown(privacy_notice(svc, labels))
         st.divider()
         st.subheader(labels["status"])
         try:
@@ -65,3 +65,13 @@ def render(svc: Services) -> tuple[str, str]:
         if status["chunks"] == 0:
             st.warning(labels["empty_index"])
     return lang, audience
+
+
+def privacy_notice(svc: Services, labels: dict[str, str]) -> str:
+    """The notice as the running configuration makes it true: which other machines get questions, feedback or
+    searches (none by default)."""
+    elsewhere = svc.elsewhere()
+    where = " ".join(
+        labels[f"privacy_{kind}"].format(hosts=", ".join(hosts)) for kind, hosts in elsewhere.items() if hosts
+    )
+    return labels["privacy_notice"].format(days=int(svc.settings.retention_days), where=where or labels["privacy_here"])

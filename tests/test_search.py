@@ -61,7 +61,8 @@ def test_search_cli_json_contract(subset_index, run_cli):
     first = out["results"][0]
     assert set(first) == {"rank", "text", "title", "source", "page", "language", "doc_type", "codes", "score"}
     assert isinstance(first["codes"], list) and first["language"] in ("nb", "en")
-    assert out["results"][0]["score"] >= out["results"][-1]["score"]
+    # ranked by the fused (dense + BM25) order; each score is the question's cosine with that chunk, not the rank's
+    assert all(0 < r["score"] <= 1 for r in out["results"])
 
 
 def test_search_cli_batch_prints_one_object_per_question_in_order(subset_index, tmp_path, run_cli):

@@ -43,7 +43,10 @@ class ChatModelBackend(Backend):
             raise
         except Exception as exc:  # connection refused, HTTP errors, read time-outs, bad replies
             # a connection dropped after the answer began was reached: it failed mid-answer
-            raise LLMError(f"{self.name} failed: {reason_of(exc)}", "error" if started else failure_kind(exc)) from exc
+            kind = "error" if started else failure_kind(exc)
+            # the client's read time-out is the same limit as pull's first-token one: whichever fires first, say it
+            seconds = self.first_token_timeout if kind == "first_token" else 0.0
+            raise LLMError(f"{self.name} failed: {reason_of(exc)}", kind, seconds) from exc
 
     def complete(self, messages: Messages) -> str:
         """One reply, not streamed (used to condense follow-ups)."""

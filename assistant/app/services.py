@@ -212,6 +212,8 @@ class Services:
         """Open the index and load the embedder now, not at the first question, and delete what the retention
         period has passed; with `models`, also load the local model that would answer first."""
         _ = self.answerer
+        if self.evidence.quotes.planted is not None:
+            self.evidence.quotes.planted.weights()  # fitted once per index, read back after: not at the first question
         try:
             self.purge()
         except Exception:  # noqa: BLE001 - a feedback database that is away must not stop the app

@@ -82,23 +82,25 @@ def left_behind(masked: str, before: str, after: str) -> bool:
     return digits(masked) != digits(before + after)
 
 
+def assert_masked(written: tuple[str, str], around: tuple[str, str]) -> None:
+    """The number, as written inside the sentence, is found as personal and leaves none of its digits."""
+    number, text = written
+    before, after = around
+    assert personal(before + text + after), text
+    masked = mask(before + text + after)
+    assert not left_behind(masked, before, after), (number, text, masked)
+
+
 @settings(max_examples=300, deadline=None)
 @given(written_identity_numbers(), AROUND)
 def test_every_written_form_of_a_valid_identity_number_is_masked(written, around):
-    number, text = written
-    before, after = around
-    masked = mask(before + text + after)
-    assert personal(before + text + after)
-    assert not left_behind(masked, before, after), (number, text, masked)
+    assert_masked(written, around)
 
 
 @settings(max_examples=300, deadline=None)
 @given(written_phones(), AROUND)
 def test_every_written_form_of_a_norwegian_phone_number_is_masked(written, around):
-    digits, text = written
-    before, after = around
-    masked = mask(before + text + after)
-    assert not left_behind(masked, before, after), (digits, text, masked)
+    assert_masked(written, around)
 
 
 @settings(max_examples=200, deadline=None)

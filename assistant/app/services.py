@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import cached_property
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -38,11 +38,10 @@ from assistant.settings import Settings, load_settings
 log = logging.getLogger(__name__)
 
 
-def _remote(url: str) -> str:
-    """The host a URL points to, when it is another machine ('' for this one, or no URL)."""
-    host = urlsplit(url if "//" in url else f"//{url}").hostname or ""
-    local = host in ("", "localhost", "::1") or host.startswith("127.")
-    return "" if local else host
+def _remote_hosts(urls: Sequence[str | None]) -> list[str]:
+    """The hosts these URLs point to that are other machines (not this one's names or loopback), sorted."""
+    hosts = {urlsplit(url if "//" in url else f"//{url}").hostname or "" for url in urls if url}
+    return sorted(h for h in hosts if h not in ("", "localhost", "::1") and not h.startswith("127."))
 
 
 class ReindexError(RuntimeError):
@@ -189,18 +188,19 @@ class Services:
 
     def elsewhere(self) -> dict[str, list[str]]:
         """Which other machines the running configuration sends data to: `model` (where questions and their sources
-        go to be answered), `feedback` (where feedback and cached answers are kept when not in a local file) and
+        go to be answered), `feedback` (where feedback is kept when not in a local file; cached answers always are) and
         `search` (an index server). An empty list: nothing of that kind leaves this machine."""
         settings = self.settings
-        model = {
-            "ollama": settings.ollama_host,
-            "openai": settings.openai_base_url or "",
-        }
         chain = {backend.kind for backend in self.backends}
+        model_urls = [
+            url
+            for kind, url in (("ollama", settings.ollama_host), ("openai", settings.openai_base_url))
+            if kind in chain and url
+        ]
         return {
-            "model": sorted({h for kind, url in model.items() if kind in chain for h in [_remote(url)] if h}),
-            "feedback": [h for h in [_remote(settings.feedback_url or "")] if h],
-            "search": [h for h in [_remote(settings.chroma_url or "")] if h],
+            "model": _remote_hosts(model_urls),
+            "feedback": _remote_hosts([settings.feedback_url]),
+            "search": _remote_hosts([settings.chroma_url]),
         }
 
     def purge(self) -> dict[str, int]:

@@ -173,3 +173,42 @@ def test_eval_cli_judges_answers(subset_index, tmp_path, cli):
     summary = report["summary"]
     assert (summary["must"], summary["refused_off_topic"], summary["answered_on_topic"]) == (0.667, 1.0, 1.0)
     assert summary["backends"] == ["ollama (gemma3:4b)", "refusal"]
+
+
+# "How many" questions asked in several ways; the count is the catalogue's own (the number of its KPIs, targets and
+# goals), so the test follows the corpus and not a number written here.
+COUNT_QUESTIONS = [
+    ("How many indicators does the U4SSC framework contain?", "kpi"),
+    ("What is the total number of U4SSC key performance indicators?", "kpi"),
+    ("Hvor mange indikatorer har U4SSC-rammeverket?", "kpi"),
+    ("Antall nøkkelindikatorer i U4SSC?", "kpi"),
+    ("How many targets do the sustainable development goals have?", "target"),
+    ("Hvor mange delmål har bærekraftsmålene?", "target"),
+    ("How many goals are there in the 2030 Agenda?", "goal"),
+    ("Hvor mange mål har Agenda 2030?", "goal"),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("question", "kind"), COUNT_QUESTIONS)
+def test_a_count_question_gets_the_chunk_that_states_the_count(corpus_index, e5, question, kind):
+    """The chunk stating the count reaches the top 5 (not only other chunks of the right document): a sentence with
+    the catalogue's number of such items followed by a word for them."""
+    settings, _ = corpus_index
+    services = Services(settings, embedder=e5)
+    count = len(services.catalog.of_kind(kind))
+    results = services.retriever.search(services.retriever.query(question), k=5)
+    noun = "indi|kpi|nøkkel|targ|delmål|goal|mål|bærekraftsmål"
+    stated = re.compile(rf"\b{count}\b\W+(?:\w+\W+){{0,2}}?(?:{noun})", re.I)
+    assert any(stated.search(r.text) for r in results), [r.text[:200] for r in results]
+
+
+@pytest.mark.slow
+def test_every_synonym_is_a_term_of_the_corpus(corpus_index, e5):
+    """SYNONYMS is written in stems: a key or value the stemmer never makes (once 'indicat') expands nothing."""
+    from assistant.search.lexical import SYNONYMS
+
+    settings, _ = corpus_index
+    vocabulary = Services(settings, embedder=e5).retriever.reader.current().lexical.model.vocab_dict
+    terms = {term for key, values in SYNONYMS.items() for term in (key, *values)}
+    assert sorted(terms - set(vocabulary)) == []

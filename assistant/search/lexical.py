@@ -21,15 +21,16 @@ from assistant.language.tokens import share_known, tokens
 
 # The frameworks' words for the same things (as stemmed): a question may say "KPI-er" where a document says
 # "nøkkelindikatorer", or "SDG" where it says "bærekraftsmål". A query term brings its equivalents along.
-SYNONYMS = {
+SYNONYMS = {  # keys and values are stems as `tokens` makes them (tested)
     "kpi": ("indikator", "nøkkelindikator", "indicator"),
+    "kpis": ("indikator", "nøkkelindikator", "indicator"),
     "sdg": ("bærekraftsmål", "goal", "mål"),
     "sdgs": ("bærekraftsmål", "goal", "mål"),
     "bærekraftsmål": ("sdg", "goal"),
     "delmål": ("target",),
     "target": ("delmål",),
-    "indicat": ("indikator",),
-    "indikator": ("indicat", "kpi"),
+    "indicator": ("indikator", "kpi", "kpis"),
+    "indikator": ("indicator", "kpi", "kpis"),
     "fn": ("un",),
     "un": ("fn",),
 }

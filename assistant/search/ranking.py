@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from assistant.language import registry
-from assistant.language.tokens import tokens
+from assistant.language.tokens import tokens, words
 from assistant.search.lexical import expand
 from assistant.search.snapshot import CATALOG_TYPES, Snapshot
 from assistant.settings import SearchMode, Settings
@@ -19,6 +19,7 @@ RRF_K = 60
 DUPLICATE_JACCARD = 0.9
 SHAPED_POOL = 30  # of the fused candidates, the ones looked at for the answer's shape
 SHAPED_DEPTH = 50  # and as deep in BM25's ranking of the documents (the cards crowd out the one stating a count)
+COUNT_DEPTH = 500  # for "how many X": as deep in BM25's ranking of the documents that name X
 LISTED = re.compile(
     r"(?<![\w-])([A-ZÆØÅ][\wæøå-]+(?: [A-ZÆØÅ][\wæøå-]+)?,\s+){2,}[A-ZÆØÅ][\wæøå-]+|(^|\n)[ \t]*(?:[-*•]|\d+[.)])\s"
 )
@@ -87,23 +88,77 @@ def _when(codes: tuple[str, ...]) -> re.Pattern:
     return re.compile(rf"\b({_words([w for code in codes for w in registry.get(code).when_words])})\b", re.I)
 
 
+def _stop_words() -> frozenset[str]:
+    return frozenset().union(*(registry.get(code).stop_words for code in registry.codes()))
+
+
+def counted(query: str) -> str:
+    """What a "how many" question counts: its words after "how many" up to the first stop word ("how many global
+    indicators does ..." -> "global indicators"); "" for other questions."""
+    found = _question_shapes(registry.codes())[0].search(query)
+    if not found:
+        return ""
+    stop = _stop_words()
+    phrase: list[str] = []
+    for word in re.findall(r"[\wæøå-]+", query[found.end() :].lower())[:4]:
+        if word in stop:
+            break
+        phrase.append(word)
+    return " ".join(phrase)
+
+
+def _count_strength(text: str, own: list[str], others: list[set[str]]) -> float:
+    """How well a text states the count, by its best sentence: a number whose noun (the last word before punctuation
+    or a stop word, within three words: "17 global goals", "91 KPIs,") is what is counted (the question's own word 1,
+    an equivalent 0.75; a compound by its head: nøkkel+indikator), and a third for each other word of the question in
+    that sentence (the framework it asks about: "U4SSC has defined 91 KPIs")."""
+    wanted = {want: 1.0 if want in own else 0.75 for want in expand(own)}
+    stop = _stop_words()
+
+    def credit(noun: str) -> float:
+        return max(
+            (
+                w
+                for want, w in wanted.items()
+                for s in tokens(noun)
+                if s == want or (s.endswith(want) and len(want) >= 4)
+            ),
+            default=0.0,
+        )
+
+    def stated(sentence: str) -> float:
+        parts = re.findall(r"[\wæøå]+(?:-[\wæøå]+)*|[^\w\s]", sentence.lower())
+        best = 0.0
+        for i, part in enumerate(parts):
+            if part.isdigit():
+                noun = ""
+                for word in parts[i + 1 : i + 4]:
+                    if not word[0].isalnum() or word in stop:
+                        break
+                    noun = word
+                best = max(best, credit(noun))
+        if not best:
+            return 0.0
+        stems = set(tokens(sentence))
+        return best + sum(bool(word & stems) for word in others) / 3
+
+    return max(map(stated, re.split(r"(?<=[.!?:])\s+|\n(?=\s*(?:\n|[-*|#]))", text)), default=0.0)
+
+
 def answer_shaped(query: str, ranked: list[str], texts: dict[str, str], pool: list[str]) -> list[str]:
     """Candidates shaped like the answer a question asks for, from the fused ranking and the deeper `pool` of
     either list: for "how many X", a number just before X or a word for it ("91 KPI-er", "91 nøkkelindikatorer",
-    "17 mål"); for "which ones", a list (names in a row, or items); for "why", words that give a reason ("fordi",
-    "the advantage"). A chunk that only repeats the question's words ranks no higher for it."""
-    count_question, list_question, why_question, reason = _question_shapes(registry.codes())
-    if count_question.search(query):
-        wanted = set(expand(tokens(query)))
-
-        def named(word: str) -> bool:  # a Norwegian compound ends in its head word: nøkkel+indikator
-            return any(stem in wanted or any(stem.endswith(w) and len(w) >= 4 for w in wanted) for stem in tokens(word))
-
-        def shaped(text: str) -> bool:
-            words = re.findall(r"[\wæøå]+", text.lower())
-            return any(word.isdigit() and any(named(w) for w in words[i + 1 : i + 4]) for i, word in enumerate(words))
-
-    elif list_question.search(query):
+    "17 mål"), the question's own word before an equivalent; for "which ones", a list (names in a row, or items); for
+    "why", words that give a reason ("fordi", "the advantage"). A chunk that only repeats the question's words ranks
+    no higher for it."""
+    _, list_question, why_question, reason = _question_shapes(registry.codes())
+    candidates = [cid for cid in dict.fromkeys([*ranked[:SHAPED_POOL], *pool]) if cid in pool]
+    if phrase := counted(query):
+        own = tokens(phrase)
+        others = [set(tokens(word)) for word in words(query) if not set(tokens(word)) & set(own)]
+        strength = {cid: _count_strength(texts.get(cid, ""), own, others) for cid in candidates}
+        return sorted((cid for cid in candidates if strength[cid] > 0), key=lambda cid: -strength[cid])
+    if list_question.search(query):
 
         def shaped(text: str) -> bool:
             return bool(LISTED.search(text.split("\n", 1)[-1]))
@@ -115,7 +170,7 @@ def answer_shaped(query: str, ranked: list[str], texts: dict[str, str], pool: li
 
     else:
         return []
-    return [cid for cid in dict.fromkeys([*ranked[:SHAPED_POOL], *pool]) if cid in pool and shaped(texts.get(cid, ""))]
+    return [cid for cid in candidates if shaped(texts.get(cid, ""))]
 
 
 def _passage(meta: dict) -> tuple[str, str]:

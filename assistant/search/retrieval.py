@@ -17,7 +17,7 @@ import numpy as np
 from assistant.language.detect import detect_language
 from assistant.language.tokens import share_known
 from assistant.search.embedders import Embedder
-from assistant.search.ranking import SHAPED_DEPTH, Tuning, answer_shaped, distinct, rrf
+from assistant.search.ranking import COUNT_DEPTH, SHAPED_DEPTH, Tuning, answer_shaped, counted, distinct, rrf
 from assistant.search.snapshot import CATALOG_TYPES, Reader, Scope, Snapshot
 from assistant.search.store import IndexUnavailable, reaching
 from assistant.settings import SearchMode
@@ -160,7 +160,13 @@ class Retriever:
         else:
             fused = rrf([dense_ids, lexical_ids], [1.0, self.tuning.bm25_weight])
             prose = snap.prose(scope)  # a count or a list is stated in documents, not in catalogue cards
-            deep = [cid for cid, _ in snap.lexical.search(query.text, SHAPED_DEPTH, prose.mask)]
+            phrase = counted(query.text)
+            deep = [
+                cid
+                for cid, _ in snap.lexical.search(
+                    phrase or query.text, COUNT_DEPTH if phrase else SHAPED_DEPTH, prose.mask
+                )
+            ]
             # the documents that state the count or the list a question asks for come first, as a named code's do
             shaped = answer_shaped(query.text, fused, snap.texts, deep)[: self.tuning.shaped_first]
             hits = self.code_hits(snap, query.codes, query.language, scope.ids)

@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     hnsw_ef_construction: int = Field(200, ge=10, le=2000)
     hnsw_ef_search: int = Field(200, ge=10, le=2000)
     hnsw_m: int = Field(32, ge=4, le=128)
+    # up to this many chunks the dense search is exact (numpy over every vector, loaded with the index): the same
+    # neighbours in every process and replica, where Chroma's HNSW can differ; above it HNSW (BENCHMARKS.md)
+    exact_search_max: int = Field(100_000, ge=0, le=5_000_000)
     # how often a reader checks whether another process changed the index
     refresh_seconds: float = Field(2.0, ge=0.1, le=3600)
 
@@ -93,9 +96,11 @@ class Settings(BaseSettings):
     refuse_below: float = Field(0.78, ge=-1, le=1)
     min_coverage: float = Field(0.7, ge=0, le=1)
     min_known: float = Field(0.4, ge=0, le=1)
-    # Mapping a text to goals, targets and KPIs (BENCHMARKS.md): a goal is addressed when its score is at least
-    # map_relative of the best goal's; a text is mapped at all only when one of its sentences has at least
-    # map_min_known of its words in the corpus and map_min_coverage in its search results
+    # Mapping a text to goals, targets and KPIs (BENCHMARKS.md): a text is mapped when its most likely goal's
+    # calibrated confidence is at least map_min_confidence (with two supporting sentences) and one of its sentences
+    # has at least map_min_known of its words in the corpus and map_min_coverage in its search results; the goals
+    # listed score at least map_relative of the best goal's in the text or one of its sections
+    map_min_confidence: float = Field(0.4, ge=0, le=1)
     map_relative: float = Field(0.7, ge=0, le=1)
     map_min_coverage: float = Field(0.4, ge=0, le=1)
     map_min_known: float = Field(0.6, ge=0, le=1)

@@ -114,3 +114,61 @@ def test_the_map_command_refuses_what_it_cannot_map_or_write_with_a_message(
     done = run(subset_index, *args, stdin=stdin, **env)
     assert done.returncode == 2, (case, done.stdout, done.stderr)
     assert message in done.stderr and "Traceback" not in done.stderr, (case, done.stderr)
+
+
+# Texts written for these tests, about nothing the catalogue covers: an invitation, a puzzle, a release note.
+ABOUT_NOTHING = [
+    "Hjertelig velkommen til 50-årsdagen til Per fredag 3. oktober! Vi samles i festsalen på Byåsen klokka 19 og "
+    "byr på tapas og kake. Gi beskjed til Anne om du kommer.",
+    "Join us for Grandma's 90th birthday on Sunday afternoon! There will be cake, coffee and old photographs in the "
+    "garden, and the grandchildren are preparing a song. Let us know if you can make it.",
+    "Vannrett: 2. Sitter på et tre (4). 5. Dyr som sier mø (2). Loddrett: 1. Har fire hjul (3). 3. Kald drikk (3).",
+    "Version 7.3 adds a search field to the contacts list, fixes a crash on start-up for some tablets and removes "
+    "the old import wizard. Thanks to all testers.",
+]
+SCHOOL_ENERGY = (
+    "Kommunen skal energieffektivisere tre barneskoler. Oljekjelene byttes ut med varmepumper, vinduene skiftes og "
+    "taket etterisoleres. Det skal spare rundt 40 prosent av energibruken i byggene. Arbeidet starter i juni."
+)
+NEWS_WITH_HEADLINE = (
+    "Nytt renseanlegg for avløpsvann\n"
+    "Tirsdag åpnet kommunen det nye renseanlegget for avløpsvann. Anlegget renser mer av næringsstoffene før vannet "
+    "slippes ut i fjorden. Prosjektet har kostet 640 millioner kroner. Badevannet skal bli renere allerede i sommer."
+)
+PLAN = (
+    "# Klimaplan\n\n## Transport\nUtslippene fra transport skal halveres innen 2030. Kommunen bygger sykkelveier og "
+    "gir bussene egne felt. Parkeringsplasser i sentrum blir færre.\n\n## Energi i bygg\nAlle kommunale bygg får "
+    "energiledelse og målere. Skoler og sykehjem rehabiliteres slik at energibruken går ned med en tredel. "
+    "Solceller på takene skal dekke en del av strømbehovet.\n\n## Avfall\nMatavfall skal sorteres i alle "
+    "husholdninger, og kantinene skal kaste halvparten så mye mat."
+)
+
+
+@pytest.fixture(scope="module")
+def everything(corpus_index, e5):
+    return Services(corpus_index[0], embedder=e5)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("text", ABOUT_NOTHING)
+def test_a_text_about_nothing_gets_no_goal_on_the_whole_catalogue(everything, text):
+    assert everything.mapper.map_text(text).goals == []
+
+
+@pytest.mark.slow
+def test_a_mapping_does_not_pad_and_stays_with_the_goals_it_found(everything):
+    catalog = everything.catalog
+    for text in (SCHOOL_ENERGY, NEWS_WITH_HEADLINE, PLAN):
+        mapping = everything.mapper.map_text(text)
+        goals = {m.code for m in mapping.goals}
+        assert goals, text
+        assert all(0 < m.score <= 1 for m in mapping.goals + mapping.targets + mapping.kpis)
+        assert all(t.code.split(".")[0] in goals for t in mapping.targets), "targets of the goals found"
+        assert all(set(catalog.get(k.code).related) & goals for k in mapping.kpis), "KPIs related to them"
+        assert all(not any(ch.isdigit() for ch in e) or "kroner" not in e for m in mapping.goals for e in m.evidence)
+    energy = everything.mapper.map_text(SCHOOL_ENERGY)
+    assert energy.goals[0].code == "7" and energy.targets[0].code.split(".")[1].isdigit(), "a numbered target first"
+    news = everything.mapper.map_text(NEWS_WITH_HEADLINE)
+    assert not any("avløpsvann Tirsdag" in e for m in news.goals for e in m.evidence), "the headline kept apart"
+    plan = everything.mapper.map_text(PLAN)
+    assert "7" in [m.code for m in plan.goals[:3]], "each section is heard"

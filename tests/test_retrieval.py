@@ -56,14 +56,35 @@ def test_hybrid_beats_each_single_mode_on_the_whole_project_set(corpus_index, e5
     assert hybrid > dense and hybrid > bm25 and hybrid >= 0.95, report["summary"]
 
 
+def test_the_exact_search_finds_the_true_nearest_chunks_in_each_scope(subset_index, e5):
+    """Below `exact_search_max` chunks the dense search is numpy over every vector: the true nearest of the scope the
+    filters admit, best first, with their cosines."""
+    import numpy as np
+
+    services = Services(subset_index, embedder=e5)
+    snapshot = services.reader.snapshot
+    assert snapshot.vectors is not None and len(snapshot.order) == len(snapshot.metas)
+    everything = services.store.all_chunks(include_embeddings=True)
+    vectors = dict(zip(everything["ids"], np.asarray(everything["embeddings"], dtype=np.float32)))
+    for question in ("Hva er U4SSC?", "How does the centre work with partners?"):
+        query = services.query(question)
+        for language, doc_type in ((None, None), ("en", None), (None, "quiz")):
+            scope = snapshot.scope(language, doc_type)
+            truth = sorted(scope.ids, key=lambda cid: -float(vectors[cid] @ query.vector))[:8]
+            got = snapshot.nearest(query.vector, 8, scope)
+            assert [round(h.score, 5) for h in got] == [round(float(vectors[c] @ query.vector), 5) for c in truth]
+            assert {h.id for h in got[:-1]} <= set(truth) and {h.id for h in got} <= scope.ids
+
+
 def test_post_filtering_matches_chroma_where(subset_index, e5, monkeypatch):
     """Dropping the few hidden chunks after an unfiltered query returns what Chroma's `where` filter returns."""
     from assistant.search import snapshot as retrieval
 
     questions = [q.question for q in load_questions(ROOT / "bench/questions.jsonl")][::6]  # every 6th: 22 questions
     questions.append("Hvilke spørsmål har quizen om senteret?")  # words the quiz chunks share
-    services = Services(subset_index, embedder=e5)
+    services = Services(subset_index.model_copy(update={"exact_search_max": 0}), embedder=e5)  # Chroma's HNSW
     reader = services.reader
+    assert reader.snapshot.vectors is None
     quiz = {cid for cid, m in reader.snapshot.metas.items() if m.get("doc_type") == "quiz"}
     assert quiz and len(quiz) <= retrieval.POST_FILTER_LIMIT
 

@@ -72,7 +72,9 @@ class Services:
 
     @cached_property
     def reader(self) -> Reader:
-        reader = Reader(self.store, self.settings.lexical_dir, self.settings.refresh_seconds)
+        reader = Reader(
+            self.store, self.settings.lexical_dir, self.settings.refresh_seconds, self.settings.exact_search_max
+        )
         reader.listeners.append(self._read_catalog_again)
         return reader
 
@@ -146,6 +148,7 @@ class Services:
             self.embedder,
             self.retriever,
             settings.index_dir / "mapping",
+            settings.map_min_confidence,
             settings.map_relative,
             settings.map_min_coverage,
             settings.map_min_known,

@@ -1,7 +1,8 @@
 """Map a text (a plan, a budget line, a project description, a student abstract) to the SDG goals and targets and
 the U4SSC KPIs it addresses, from the catalogue and the index the assistant already has; no language model.
 
-Two signals per sentence of the text, summed over sentences (measured in BENCHMARKS.md):
+Two signals per sentence of the text, summed over sentences (measured in BENCHMARKS.md), from which a calibrated
+confidence (mapping/confidence.py) decides which goals the text, or one of its sections, addresses:
 - likeness to the catalogue's own words: the sentence against every goal's, target's, indicator's and KPI's title
   (and a goal's description), as a z-score across the items, so that a sentence counts for the items it stands
   out for rather than for the ones every sentence resembles;
@@ -22,16 +23,20 @@ from assistant.knowledge.catalog import Catalog, Item
 from assistant.knowledge.codes import find_codes
 from assistant.language.detect import detect_language
 from assistant.language.registry import OFFICIAL
-from assistant.language.sentences import split
-from assistant.language.tokens import coverage
+from assistant.language.tokens import coverage, words
+from assistant.mapping.confidence import confidence, features, supporting
 from assistant.mapping.descriptors import Descriptors
-from assistant.mapping.sections import sections_of
+from assistant.mapping.sections import sections_of, sentences_of
 from assistant.search.embedders import Embedder
 from assistant.search.retrieval import Query, Retriever
 
 Progress = Callable[[Iterable], Iterable]
 VOTE_RANKS = 10  # search results per sentence that vote
 MIN_WORDS = 4  # shorter "sentences" (headings, table cells) carry too little to map
+EVIDENT = 0.25  # targets and KPIs listed: at least this share of the best one's score
+STRONG = 0.8  # a goal this sure needs no second supporting sentence
+FLOOR = 0.2  # a goal less sure than this is not listed, however close to the best it scores
+LETTERED = 0.25  # a municipal text is rarely about the means of implementation in developing countries (x.a, x.b)
 
 
 class MappingError(ValueError):
@@ -43,7 +48,9 @@ class Match:
     code: str
     kind: str  # goal | target | kpi
     title: dict[str, str]
-    score: float  # 0..1, relative to the best item of its kind in this text
+    # goals: the calibrated probability that the text addresses it (the same scale for every text); targets and KPIs:
+    # that of their goal times their score relative to the best of their kind
+    score: float
     evidence: list[str] = field(default_factory=list)  # the text's sentences that support it, best first
     sections: list[str] = field(default_factory=list)  # the sections those sentences are in
 
@@ -95,6 +102,7 @@ class Mapper:
         embedder: Embedder,
         retriever: Retriever,
         folder: Path,
+        min_confidence: float = 0.4,
         relative: float = 0.7,
         min_coverage: float = 0.4,
         min_known: float = 0.6,
@@ -105,7 +113,12 @@ class Mapper:
         self.embedder = embedder
         self.retriever = retriever
         self.folder = folder
-        self.relative = relative  # a goal is addressed when its score is at least this share of the best goal's
+        # a text is mapped when its most likely goal's confidence (in the whole or a section) is at least
+        # min_confidence and more than one sentence supports it, or the confidence is STRONG; then the goals listed
+        # are those within `relative` of the best goal's score in the text or a section, with a confidence of at least
+        # FLOOR (chosen on the tuning texts by bench/calibrate_mapping.py's sweep, BENCHMARKS.md)
+        self.min_confidence = min_confidence
+        self.relative = relative
         # a text is mapped only when one of its sentences has words the index knows (a recipe or a match report has
         # none, though e5 finds every text somewhat like some goal): of the sentence's words at least min_known
         # occur in the corpus and min_coverage in its search results
@@ -125,6 +138,18 @@ class Mapper:
         return self.map_sections(sections_of(text, title), progress)
 
     def map_sections(self, sections: list[tuple[str, str]], progress: Progress = iter) -> Mapping:
+        language, units, sims, votes, grounded = self.read(sections, progress)
+        if not grounded.any():
+            return Mapping(language, [], [], [], len(units))
+        goals = self._goals(units, *self.goal_signals(units, sims, votes, grounded))
+        confident = {m.code: m.score for m in goals}
+        targets = self._ranked(units, sims, votes, "target", confident)
+        kpis = self._ranked(units, sims, votes, "kpi", confident)
+        return Mapping(language, goals, targets, kpis, len(units))
+
+    def read(self, sections: list[tuple[str, str]], progress: Progress = iter):
+        """The text's language, its sentences (with their section's heading), their likeness to the catalogue's
+        words, the index's votes and which sentences are grounded in the index's words."""
         size = sum(len(body) for _, body in sections)
         if size > self.max_chars:
             raise MappingError(
@@ -135,36 +160,32 @@ class Mapper:
         units = [
             (heading, sentence)
             for heading, body in sections
-            for sentence in split(" ".join(body.split()), language)
+            for sentence in sentences_of(body, language)
             if len(sentence.split()) >= MIN_WORDS
         ]
         if not units:
-            return Mapping(language, [], [], [], 0)
+            return language, units, np.zeros((0, 0)), {}, np.zeros(0, dtype=bool)
         vectors = self.embedder.queries([s for _, s in units])
         queries = [
             Query(sentence, vector, tuple(find_codes(sentence, self.catalog)), language)
             for (_, sentence), vector in zip(units, vectors)
         ]
         votes, grounded = self._votes(queries, progress)
-        if not grounded:
-            return Mapping(language, [], [], [], len(units))
-        sims = vectors @ self.descriptors.vectors.T  # sentences x descriptor rows
-        goals = self._goals(units, sims, votes)
-        addressed = {m.code for m in goals}
-        targets = self._ranked(units, sims, votes, "target", addressed)
-        kpis = self._ranked(units, sims, votes, "kpi", addressed)
-        return Mapping(language, goals, targets, kpis, len(units))
+        return language, units, vectors @ self.descriptors.vectors.T, votes, grounded
 
-    def _votes(self, queries: list[Query], progress: Progress) -> tuple[dict[str, np.ndarray], bool]:
+    def _votes(self, queries: list[Query], progress: Progress) -> tuple[dict[str, np.ndarray], np.ndarray]:
         """Per item code, each sentence's vote: 1/(rank+3) for the first result of that item in its search; and
-        whether any sentence is grounded in the index's words."""
+        which sentences are grounded in the index's words (its key "" holds each sentence's cosine with its closest
+        chunk: how near the corpus it is at all)."""
         votes: dict[str, np.ndarray] = defaultdict(lambda: np.zeros(len(queries)))
-        grounded = False
+        grounded = np.zeros(len(queries), dtype=bool)
         for row, query in enumerate(progress(queries)):
             seen: set[str] = set()
             results = self.retriever.search(query, k=VOTE_RANKS)
-            grounded = grounded or (
-                coverage(query.text, [r.text for r in results]) >= self.min_coverage
+            votes[""][row] = max((r.score for r in results), default=0.0)
+            grounded[row] = (
+                sum(not word.isdigit() for word in words(query.text)) >= MIN_WORDS  # "Svar innen 1. juni." is not
+                and coverage(query.text, [r.text for r in results]) >= self.min_coverage
                 and self.retriever.known(query.text) >= self.min_known
             )
             for rank, result in enumerate(results):
@@ -189,47 +210,82 @@ class Mapper:
         """Each sentence's likeness to each item as a z-score across the items."""
         return (best - best.mean(1, keepdims=True)) / (best.std(1, keepdims=True) + 1e-6)
 
-    def _goals(self, units, sims: np.ndarray, votes: dict[str, np.ndarray]) -> list[Match]:
+    def goal_signals(self, units, sims: np.ndarray, votes: dict[str, np.ndarray], grounded: np.ndarray):
+        """The goal codes, each sentence's weight per goal (the evidence), and per part of the text (the whole, and
+        each section when there are several: a plan's chapters each count) the confidence's features per goal."""
         columns = self._columns("goal")
         codes = sorted(columns, key=int)
         best = np.stack([sims[:, columns[c]].max(1) for c in codes], 1)
-        likeness = np.clip(self._standout(best) - 0.5, 0, None)  # sentences x goals
+        standout = self._standout(best)
+        likeness = np.clip(standout - 0.5, 0, None)  # sentences x goals
         voted = np.stack([votes[c] if c in votes else np.zeros(len(units)) for c in codes], 1)
         per_sentence = likeness / (likeness.sum(0).max() + 1e-9) + voted / (voted.sum(0).max() + 1e-9)
-        scores = per_sentence.sum(0)
-        top = scores.max()
-        if top <= 0:
+        headings = list(dict.fromkeys(h for h, _ in units))
+        parts = [np.arange(len(units))]
+        if len(headings) > 1:
+            parts += [np.array([r for r, (h, _) in enumerate(units) if h == heading]) for heading in headings]
+        closest = votes[""] if "" in votes else np.zeros(len(units))
+        signals = [
+            features(per_sentence[rows], best[rows], standout[rows], voted[rows], grounded[rows], closest[rows])
+            for rows in parts
+        ]
+        return codes, per_sentence, signals
+
+    def _goals(self, units, codes: list[str], per_sentence: np.ndarray, signals: list[np.ndarray]) -> list[Match]:
+        """Nothing unless the most likely goal is sure enough and supported by more than one sentence (or very sure);
+        then the goals that come close to the best of the text or of a section, most confident first."""
+        sure = np.max([confidence()(part) for part in signals], axis=0)
+        best = int(sure.argmax())
+        if sure[best] < self.min_confidence or (supporting(per_sentence[:, best]).sum() < 2 and sure[best] < STRONG):
             return []
-        # a goal is addressed when it comes close to the best goal of some section: a plan's chapters each count
-        addressed = np.zeros(len(codes), dtype=bool)
-        for heading in dict.fromkeys(h for h, _ in units):
-            part = per_sentence[[row for row, (h, _) in enumerate(units) if h == heading]].sum(0)
-            if part.max() > 0:
-                addressed |= part >= self.relative * part.max()
+        close = np.max([part[:, 0] for part in signals], axis=0) >= self.relative  # column 0: relative to the best
+        chosen = np.flatnonzero(close & (sure >= FLOOR))
         return [
-            self._match(codes[index], "goal", scores[index] / top, per_sentence[:, index], units)
-            for index in np.argsort(-scores)
-            if addressed[index]
+            self._match(codes[g], "goal", float(sure[g]), per_sentence[:, g], units)
+            for g in sorted(chosen, key=lambda g: (-sure[g], g))
         ]
 
-    def _ranked(self, units, sims, votes, kind: str, addressed: set[str]) -> list[Match]:
-        """Targets (of the addressed goals first) or KPIs, by standing out over the text plus the index's votes."""
+    def _ranked(self, units, sims, votes, kind: str, goals: dict[str, float]) -> list[Match]:
+        """Targets of the goals found, or KPIs related to them, by standing out over the text plus the index's
+        votes; those at least half as strong as the best, a lettered target (the means of implementation: x.a, x.b,
+        mostly about developing countries) at a quarter of its weight (LETTERED)."""
+        if not goals:
+            return []
         columns = self._columns(kind)
-        codes = list(columns)
+        codes = [c for c in columns if goals.keys() & self._goals_of(c)]
+        if not codes:
+            return []
         best = np.stack([sims[:, columns[c]].max(1) for c in codes], 1)
         likeness = np.clip(self._standout(best) - 1.0, 0, None)
         voted = np.stack([votes[c] if c in votes else np.zeros(len(units)) for c in codes], 1)
         per_sentence = likeness / (likeness.sum(0).max() + 1e-9) + voted / (voted.sum(0).max() + 1e-9)
-        scores = per_sentence.sum(0)
-        if kind == "target":
-            scores = scores + np.array([goal_of(c) in addressed for c in codes], dtype=float) * scores.max()
+        lettered = np.array([kind == "target" and not c.split(".")[-1].isdigit() for c in codes])
+        scores = per_sentence.sum(0) * np.where(lettered, LETTERED, 1.0)
         top = scores.max()
-        order = [i for i in np.argsort(-scores) if scores[i] > 0][: self.max_items]
-        return [self._match(codes[i], kind, scores[i] / top, per_sentence[:, i], units) for i in order]
+        if top <= 0:
+            return []
+        order = [i for i in np.argsort(-scores, kind="stable") if scores[i] >= EVIDENT * top][: self.max_items]
+        return [
+            self._match(
+                codes[i],
+                kind,
+                max(goals[g] for g in goals.keys() & self._goals_of(codes[i])) * scores[i] / top,
+                per_sentence[:, i],
+                units,
+            )
+            for i in order
+        ]
+
+    def _goals_of(self, code: str) -> set[str]:
+        """The goal of an SDG code; the goals a KPI is related to."""
+        if goal := goal_of(code):
+            return {goal}
+        item = self.catalog.get(code)
+        return set(item.related) if item else set()
 
     def _match(self, code: str, kind: str, score: float, weight: np.ndarray, units) -> Match:
         item: Item | None = self.catalog.get(code)
-        rows = [int(r) for r in np.argsort(-weight) if weight[r] > 0][:3]
+        rows = [int(r) for r in np.argsort(-weight, kind="stable") if supporting(weight)[r]][:3]
         return Match(
             code=code,
             kind=kind,

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import re
 
+from assistant.language.sentences import split
+
+HEADLINE_WORDS = 10  # a line this short, without a full stop, before a line that starts a sentence: a headline
+
 
 def sections_of(text: str, title: str = "") -> list[tuple[str, str]]:
     """A pasted text's sections, split at Markdown headings ("# ..."); one section when there are none."""
@@ -19,3 +23,18 @@ def sections_of(text: str, title: str = "") -> list[tuple[str, str]]:
     if "".join(lines).strip():
         parts.append((heading, "\n".join(lines)))
     return parts
+
+
+def sentences_of(body: str, language: str) -> list[str]:
+    """A section's sentences, its lines joined where a sentence runs on, but a headline kept apart ("Renere fjord"
+    above "Mandag ble ..." is not the start of one sentence)."""
+    blocks: list[list[str]] = [[]]
+    lines = [line.strip() for line in body.splitlines()]
+    for line, following in zip(lines, [*lines[1:], ""]):
+        if not line:
+            blocks.append([])
+            continue
+        blocks[-1].append(line)
+        if len(line.split()) <= HEADLINE_WORDS and line[-1] not in ".!?:;,-" and following[:1].isupper():
+            blocks.append([])
+    return [sentence for block in blocks if block for sentence in split(" ".join(" ".join(block).split()), language)]

@@ -120,6 +120,8 @@ class Retriever:
 
     @staticmethod
     def _dense(snap: Snapshot, qvec: np.ndarray, pool: int, scope: Scope):
+        if snap.vectors is not None:
+            return snap.nearest(qvec, pool, scope)
         if scope.where is not None:
             return snap.store.query(qvec, pool, scope.where)
         return [h for h in snap.store.query(qvec, pool + scope.excluded) if h.id in scope.ids][:pool]
@@ -174,9 +176,7 @@ class Retriever:
         chosen = distinct(snap, ranked, limit, self.tuning)
         missing = [c for c in chosen if c not in cosine]
         if missing:
-            got = snap.store.collection.get(ids=missing, include=["embeddings"])
-            for cid, vec in zip(got["ids"], got["embeddings"]):
-                cosine[cid] = float(np.dot(np.asarray(vec, dtype=np.float32), qvec))
+            cosine.update(snap.cosine(missing, qvec))
         return [
             Result(rank=n, id=c, text=snap.texts.get(c, ""), metadata=snap.metas.get(c, {}), score=cosine.get(c, 0.0))
             for n, c in enumerate(chosen, start=1)

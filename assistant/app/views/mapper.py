@@ -80,7 +80,7 @@ def render(svc: Services, lang: str, audience: str) -> None:
         for match in matches:
             title = match.titled(lang)
             where = f" · {labels['map_section']}: {', '.join(match.sections)}" if match.sections else ""
-            with st.expander(f"{match.code} {title} — {match.score:.2f}{where}"):
+            with st.expander(f"{match.code} {title} — {labels['map_confidence']} {match.score:.0%}{where}"):
                 for sentence in match.evidence:
                     st.markdown(f"> {sentence}")
     if source_text:

@@ -1,5 +1,6 @@
-"""Checks of a model's answer against what it was given: numbers that occur in none of its sources, citations that
-stand in for the noun they should name, and sentences that echo the prompt's own instructions."""
+"""Checks of a model's answer against what it was given: numbers and names (of places, bodies, people) that occur in
+none of its sources, citations that stand in for the noun they should name, and sentences that echo the prompt's own
+instructions."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from assistant.language import registry
+from assistant.language.names import named_in, names
 from assistant.language.sentences import ITEM_MARK, spans
 
 # a number as written in either language: 91, 2 020, 14 000, 1,5, 81.57, 97 %, 23. august 2022 (the 23), 11.6.2
@@ -57,7 +59,7 @@ def _value(number: str) -> float | None:
 @dataclass
 class Finding:
     sentence: str
-    kind: str  # "number" (not in its sources), "placeholder", "citation_as_noun", "echo" (of the prompt)
+    kind: str  # "number" or "name" (not in its sources), "placeholder", "citation_as_noun", "echo" (of the prompt)
     detail: str
 
 
@@ -67,12 +69,21 @@ def cited_sources(sentence: str, sources: list[str]) -> list[str]:
     return [sources[n - 1] for n in cited] or sources
 
 
-def check(answer: str, sources: list[str], question: str, prompt_text: str = "", language: str = "") -> list[Finding]:
+def check(
+    answer: str,
+    sources: list[str],
+    question: str,
+    prompt_text: str = "",
+    language: str = "",
+    lowercase: frozenset[str] = frozenset(),
+) -> list[Finding]:
     """Every problem sentence of a model's answer (in `language`). `sources` are the texts it was given, numbered
-    from 1; `prompt_text` is the prompt's own wording (system and instructions), which an answer must not repeat."""
+    from 1; `prompt_text` is the prompt's own wording (system and instructions), which an answer must not repeat;
+    `lowercase` the words the corpus writes in lower case (a capitalised one of them is no name)."""
     out = []
     echo = _shingles(prompt_text)
-    for sentence in spans(answer, language or registry.default()):
+    language = language or registry.default()
+    for sentence in spans(answer, language):
         if PLACEHOLDER.search(sentence):
             out.append(Finding(sentence, "placeholder", PLACEHOLDER.search(sentence).group(0)))  # type: ignore[union-attr]
             continue
@@ -86,6 +97,10 @@ def check(answer: str, sources: list[str], question: str, prompt_text: str = "",
         missing = [n for n in numbers(sentence) if not supported(n, evidence)]
         if missing:
             out.append(Finding(sentence, "number", ", ".join(missing)))
+            continue
+        unnamed = [name for name in names(sentence, language, lowercase) if not named_in(name, evidence)]
+        if unnamed:
+            out.append(Finding(sentence, "name", ", ".join(unnamed)))
     return out
 
 
@@ -98,9 +113,10 @@ def _shingles(text: str, size: int = 6) -> set[str]:
 class Vetter:
     """A model's words a sentence at a time, each passed on when borne out by its sources: a number
     none of its sources has, a "[n]" or a citation standing where a name belongs, or the prompt's own
-    instructions repeated, and the sentence is left out (a citation of a catalogue item is replaced by the item's
-    code and name, and a number is re-cited to the source that has it, instead). `checked_out` counts what was
-    left out. `name_of(n)` is source n's catalogue code and name, when it is a catalogue card."""
+    instructions repeated, or a place, body or person none of its cited sources names, and the sentence is left out
+    (a citation of a catalogue item is replaced by the item's code and name, and a number or a name is re-cited to
+    the source that has it, instead). `checked_out` counts what was left out. `name_of(n)` is source n's catalogue
+    code and name, when it is a catalogue card; `lowercase` the words the corpus writes in lower case."""
 
     def __init__(
         self,
@@ -109,8 +125,10 @@ class Vetter:
         instructions: str,
         name_of: Callable[[int], str | None],
         language: str,
+        lowercase: frozenset[str] = frozenset(),
     ) -> None:
         self.sources = sources
+        self.lowercase = lowercase
         self.language = language
         self.question = question
         self.instructions = instructions
@@ -123,14 +141,14 @@ class Vetter:
             yield from self._vetted(text)
 
     def _vetted(self, text: str) -> Iterator[str]:
-        for finding in check(text, self.sources, self.question, self.instructions, self.language):
+        for finding in self._check(text):
             if finding.kind == "citation_as_noun":
                 fixed = self._named(finding.sentence)
-            elif finding.kind == "number":
-                fixed = self._recited(finding.sentence, finding.detail.split(", "))
+            elif finding.kind in ("number", "name"):
+                fixed = self._recited(finding.sentence, finding.kind, finding.detail.split(", "))
             else:
                 fixed = None
-            if fixed and not check(fixed, self.sources, self.question, self.instructions, self.language):
+            if fixed and not self._check(fixed):
                 text = text.replace(finding.sentence, fixed, 1)
             else:
                 text = text.replace(finding.sentence, "", 1)
@@ -138,9 +156,13 @@ class Vetter:
         if text.strip():
             yield text
 
-    def _recited(self, sentence: str, missing: list[str]) -> str | None:
-        """The sentence citing the source that states its numbers, when the model cited another one."""
-        holders = [n for n, text in enumerate(self.sources, start=1) if all(supported(num, text) for num in missing)]
+    def _check(self, text: str) -> list[Finding]:
+        return check(text, self.sources, self.question, self.instructions, self.language, self.lowercase)
+
+    def _recited(self, sentence: str, kind: str, missing: list[str]) -> str | None:
+        """The sentence citing the source that states its numbers (or names), when the model cited another one."""
+        has = supported if kind == "number" else named_in
+        holders = [n for n, text in enumerate(self.sources, start=1) if all(has(found, text) for found in missing)]
         if not holders:
             return None
         plain = re.sub(r"\s*\[\d{1,2}\]", "", sentence).rstrip()

@@ -15,6 +15,7 @@ from assistant.knowledge.cards import render
 from assistant.knowledge.catalog import Catalog
 from assistant.language import registry
 from assistant.language.injection import addresses_assistant
+from assistant.language.names import named_in, names, placed
 from assistant.language.planted import PlantedFilter
 from assistant.language.sentences import body, overlap, section, units
 from assistant.language.tokens import coverage, tokens
@@ -130,12 +131,24 @@ class Evidence:
         query = understood.query
         results = self.retriever.search(query, k=self.top_k)
         sources = self.number(understood.codes, results, understood.language)
-        if not (understood.codes or self.strong(query, results)):
+        strangers = self.strangers(understood.standalone, understood.language, results)
+        if strangers or not (understood.codes or self.strong(query, results)):
             return Prepared(understood, tuple(sources), refused=True)
         assert understood.vector is not None
         card = frozenset({1} if understood.codes else ())  # the card of a code asked about is shown whole
         picked = self.quotes.find(understood.standalone, understood.vector, sources, understood.language, card)
         return Prepared(understood, tuple(sources), tuple(picked))
+
+    def strangers(self, question: str, language: str, results: list[Result]) -> list[str]:
+        """The places and bodies a question asks about ("in Bergen", "Oslo kommune") that none of the documents
+        found for it names: the corpus does not cover them, though a list somewhere may mention them."""
+        lowercase = self.retriever.reader.current().lowercase
+        found = " ".join(r.text for r in results)
+        return [
+            name
+            for name in names(question, language, lowercase)
+            if placed(name, question, language) and not named_in(name, found)
+        ]
 
     def strength(self, query: Query, results: list[Result]) -> Strength:
         return Strength(

@@ -25,12 +25,18 @@ LABEL = re.compile(r"^\s*(svar|answer|kort svar|short answer)\s*:\s*", re.IGNORE
 
 class Writer:
     def __init__(
-        self, catalog: Catalog, builder: MessageBuilder, max_tokens: Mapping[Any, int], check: bool = True
+        self,
+        catalog: Catalog,
+        builder: MessageBuilder,
+        max_tokens: Mapping[Any, int],
+        check: bool = True,
+        lowercase: Callable[[], frozenset[str]] = frozenset,
     ) -> None:
         self.catalog = catalog
         self.builder = builder
         self.max_tokens = max_tokens  # by audience
         self.check = check  # leave out a model's sentences its sources do not bear out
+        self.lowercase = lowercase  # the words the index writes in lower case (a capitalised one is no name)
 
     def write(
         self, prepared: Prepared, chain: list[Backend], on_wait: Callable[[int], None] | None = None
@@ -85,7 +91,8 @@ class Writer:
             " ".join([*(q.text for q in prepared.quotes if q.n == n)] + ([s.text] if s is prepared.card else []))
             for n, s in enumerate(prepared.sources, start=1)
         ]
-        return Vetter(given, prepared.standalone, self.builder.instructions(prepared), name_of, prepared.language)
+        instructions = self.builder.instructions(prepared)
+        return Vetter(given, prepared.standalone, instructions, name_of, prepared.language, self.lowercase())
 
 
 class WholeSentences:

@@ -136,7 +136,13 @@ class Services:
             settings.log_content,
         )
         builder = MessageBuilder(self.prompts, settings.card_lines, settings.model_quote_words)
-        writer = Writer(self.catalog, builder, settings.audience_max_tokens, settings.check_answers)
+        writer = Writer(
+            self.catalog,
+            builder,
+            settings.audience_max_tokens,
+            settings.check_answers,
+            lambda: self.reader.current().lowercase,
+        )
         reuse = Reuse(self.cache, self.prompts.version) if self.cache else None
         return Answerer(understanding, self.evidence, writer, self.prompts, self.backends, reuse, settings.audience)
 

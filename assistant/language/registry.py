@@ -37,6 +37,10 @@ class Language:
     pronouns: tuple[str, ...] = ()
     goal_words: tuple[str, ...] = ()  # words that name a goal before its number ("mål 11", "goal 11")
     corpus: bool = True  # the corpus is written in it: catalogue texts and document twins exist in this language
+    # names: words after which a capitalised word is a place or a body ("Oslo kommune", "the city of Bergen"), and
+    # capitalised words that name no one (months, days, nationalities in English)
+    place_words: tuple[str, ...] = ()
+    not_names: frozenset[str] = frozenset()
 
 
 NB = Language(
@@ -62,6 +66,7 @@ NB = Language(
     letters="æøå",
     html_codes=("nb", "no", "nn"),
     goal_words=("mål", "bærekraftsmål", "bærekraftsmålet", "målet", "fn-mål"),
+    place_words=("kommune", "kommunes", "fylkeskommune", "fylke", "by", "byen", "region"),
     count_words=("hvor mange", "hvor mye", "antall"),
     continuing_words=("og", "men", "hva med", "enn"),
     follow_up_words=("hvorfor", "hvordan", "hvem", "når"),
@@ -92,6 +97,12 @@ EN = Language(
     ),
     html_codes=("en",),
     goal_words=("goal",),
+    place_words=("municipality", "municipality's", "county", "city", "city's", "council", "region"),
+    not_names=frozenset(
+        "january february march april may june july august september october november december monday tuesday "
+        "wednesday thursday friday saturday sunday norwegian english european nordic scandinavian african asian "
+        "american british swedish danish finnish german french sami i".split()
+    ),
     count_words=("how many", "how much", "number of", "count of"),
     continuing_words=("and", "but", "what about", "how about"),
     follow_up_words=("why", "how", "who", "when"),

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant.knowledge.catalog import DOC_TYPES
+from assistant.language.names import WORD
 from assistant.search.lexical import LexicalIndex, sync
 from assistant.search.store import Hit, Store, reaching
 
@@ -93,6 +94,11 @@ class Snapshot:
     @cached_property
     def _positions(self) -> dict[str, int]:
         return {cid: row for row, cid in enumerate(self.order)}
+
+    @cached_property
+    def lowercase(self) -> frozenset[str]:
+        """The words the collection writes in lower case somewhere (a capitalised one of them is no name)."""
+        return frozenset(word for text in self.texts.values() for word in WORD.findall(text) if word.islower())
 
     @cached_property
     def newest_year(self) -> int | None:

@@ -125,8 +125,8 @@ def _icicle(rows: list[dict], depth_names: list[str], unit: float) -> alt.Chart:
     total = float(data["y1"].max())
     pick = _pick()
     axis = alt.Axis(title=None, orient="top", labelAngle=0, labelColor=INKS[0], labelExpr=f"{depth_names}[datum.value]")
-    y = alt.Y("y0:Q", axis=None, scale=alt.Scale(domain=[0, total], reverse=True, nice=False, zero=True))
-    base = alt.Chart(data).encode(y=y, tooltip=["title", "count"])
+    down = alt.Y("y0:Q", axis=None, scale=alt.Scale(domain=[0, total], reverse=True, nice=False, zero=True))
+    base = alt.Chart(data).encode(y=down, tooltip=alt.Tooltip("title:N"))  # one field: its text alone
     fields = (
         base.mark_rect(stroke=PAGE, strokeWidth=0.5)
         .encode(
@@ -154,11 +154,10 @@ def sdg_hierarchy(catalog: Catalog, lang: str, names: list[str]) -> alt.Chart:
             size = max(len(indicators), 1)
             for offset, indicator in enumerate(indicators):
                 rows.append(_field(named(indicator, lang), "", indicator.code, 2, (position + offset, 1), unit, colour))
-            title = named(target, lang)
-            rows.append(_field(title, target.code, target.code, 1, (position, size), unit, colour, len(indicators)))
+            rows.append(_field(named(target, lang), target.code, target.code, 1, (position, size), unit, colour))
             position += size
         title, text, span = named(goal, lang), f"{goal.code} {goal.label(lang)}", (start, position - start)
-        rows.append(_field(title, text, goal.code, 0, span, unit, colour, len(goal.children)))
+        rows.append(_field(title, text, goal.code, 0, span, unit, colour))
     return _icicle(rows, names, unit)
 
 
@@ -192,9 +191,7 @@ def _fitted(text: str, pixels: float) -> str:
     return "\n".join(lines)
 
 
-def _field(
-    title: str, text: str, code: str, level: int, span: tuple[int, int], unit: float, colour: str, count=None
-) -> dict:
+def _field(title: str, text: str, code: str, level: int, span: tuple[int, int], unit: float, colour: str) -> dict:
     """One field of a hierarchy: `span` is (first, how many) of the leaves under it; `text` its label, cut to fit."""
     first, size = span
     return {
@@ -206,13 +203,12 @@ def _field(
         "y1": first + size,
         "colour": colour,
         "ink": ink(colour),
-        "count": count,
     }
 
 
 def _group(level: str, name: str, lang: str, depth: int, span: tuple[int, int], unit: float, colour: str) -> dict:
     shown = group_name(level, name, lang)
-    return _field(shown, shown, "", depth, span, unit, colour, span[1])
+    return _field(shown, shown, "", depth, span, unit, colour)
 
 
 def number(value: str) -> float | None:

@@ -6,6 +6,7 @@ import json
 import re
 
 import pytest
+from streamlit.proto.LabelVisibility_pb2 import LabelVisibility
 from streamlit.testing.v1 import AppTest
 
 from conftest import ROOT
@@ -107,13 +108,30 @@ def test_explorer_draws_the_goals_and_hierarchies_and_a_kpis_values(app):
     assert tiles, "the goal tiles are drawn with a click selection"
     captions = texts(app)
     assert re.search(r"\d+ mål, \d+ delmål, \d+ indikatorer", captions)
-    app.radio(key="x-tree").set_value("U4SSC-indikatorer").run()
+    app.radio(key="x-framework").set_value("U4SSC-indikatorer").run()
     assert "3 dimensjoner" in texts(app) and "91 KPI-er" in texts(app)
     app.text_input(key="x-search").set_value("EC: ICT: ICT: 1C").run()
     assert "Kjente verdier for norske byer" in texts(app)
     values = [s for s in charts(app) if s.get("mark", {}).get("type") == "bar" or s.get("mark") == "bar"]
     assert values, "the KPI's city values as a bar chart"
     assert any("ingen kjent verdi for denne indikatoren i Trondheim" in i.value for i in app.info)
+
+
+def test_the_explorer_has_one_labelled_framework_switch_for_its_picture_and_its_lists(app):
+    open_tab(app, "Indikatorer")
+    frameworks = ["FNs bærekraftsmål", "U4SSC-indikatorer"]
+    switches = [r for r in app.radio if list(r.options) == frameworks]
+    assert len(switches) == 1, [r.label for r in switches]
+    assert switches[0].label == "Rammeverk" and switches[0].proto.label_visibility.value == LabelVisibility.VISIBLE
+    switches[0].set_value("U4SSC-indikatorer").run()
+    assert "3 dimensjoner" in texts(app), "the picture follows the switch"
+    assert app.selectbox(key="x-dim").value == "Economy", "and so do the lists"
+    assert len([r for r in app.radio if list(r.options) == frameworks]) == 1, "still one after switching"
+    shown = app.selectbox(key="x-kpi").options
+    assert shown and all(re.fullmatch(r"(EC|EN|SC): [A-Z]+: [A-Z]+: \d+[CA] — \S.*", kpi) for kpi in shown), shown
+    app.radio(key="x-framework").set_value("FNs bærekraftsmål").run()
+    indicators = app.radio(key="x-ind").options[1:]
+    assert indicators and all(re.fullmatch(r"\d+\.\w+\.\d+ — \S.*", i) for i in indicators), indicators
 
 
 def test_map_a_pasted_text(app):

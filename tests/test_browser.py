@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -153,7 +154,11 @@ def test_ask_in_a_real_browser(page, tmp_path):
 
 @pytest.mark.slow
 def test_the_goal_tiles_are_drawn_and_a_click_opens_the_card(page, tmp_path):
+    from coloraide import Color
+    from PIL import Image
     from playwright.sync_api import expect
+
+    from assistant.app.views import charts
 
     expect(page.get_by_placeholder("Skriv et spørsmål ...")).to_be_visible(timeout=120_000)
     page.get_by_role("tab", name="Indikatorer").click()
@@ -169,6 +174,12 @@ def test_the_goal_tiles_are_drawn_and_a_click_opens_the_card(page, tmp_path):
     drawn.click(position={"x": 115 * 1.5, "y": 40})  # tiles are 115 px wide, in rows of six
     expect(card.first).to_be_visible(timeout=30_000)
     page.screenshot(path=str(tmp_path / "tiles.png"), full_page=True)
+    # the browser draws the colours the contrast tests (test_pictures.py) compute: goal 7's tile, greyed by the pick
+    page.mouse.move(0, 0)  # no tooltip over the tiles
+    picture = Image.open(io.BytesIO(tiles.locator("canvas, svg").first.screenshot())).convert("RGB")
+    pixel = Color("srgb", [channel / 255 for channel in picture.getpixel((100, 75))])  # below its label
+    assert pixel.delta_e(charts.drawn(charts.UNPICKED), method="2000") < 2, pixel.to_string(hex=True)
+    assert pixel.contrast(charts.INKS[0], method="wcag21") >= 4.5
 
 
 WCAG = {

@@ -15,7 +15,7 @@ from assistant.knowledge.catalog import Item, group_name
 def _pick(label: str, items: list[Item], lang: str, key: str) -> Item | None:
     if not items:
         return None
-    return st.selectbox(label, items, key=key, format_func=lambda i: f"{i.code} {i.label(lang)}")
+    return st.selectbox(label, items, key=key, format_func=lambda i: charts.named(i, lang))
 
 
 def _sdg(svc: Services, lang: str) -> Item | None:
@@ -25,8 +25,10 @@ def _sdg(svc: Services, lang: str) -> Item | None:
         return None
     target = _pick(labels["target"], [cat.items[c] for c in goal.children], lang, "x-target")
     indicators = [cat.items[c] for c in target.children if c in cat.items] if target else []
-    choice = st.radio(labels["indicator"], ["—"] + [i.code for i in indicators], horizontal=True, key="x-ind")
-    return cat.items[choice] if choice != "—" else (target or goal)
+    choice = st.radio(
+        labels["indicator"], [None, *indicators], key="x-ind", format_func=lambda i: charts.named(i, lang) if i else "—"
+    )
+    return choice or target or goal
 
 
 def _u4ssc(svc: Services, lang: str) -> Item | None:
@@ -53,13 +55,10 @@ def picked(event) -> str | None:
     return chosen[0].get("code") or None if chosen else None
 
 
-def _pictures(svc: Services, lang: str) -> Item | None:
+def _pictures(svc: Services, lang: str, framework: str) -> Item | None:
     labels, cat = T[lang], svc.catalog
     st.caption(labels["tiles_help"])
     code = picked(st.altair_chart(charts.goal_tiles(cat, lang), on_select="rerun", key="x-tiles", width="content"))
-    framework = st.radio(
-        " ", [labels["sdg"], labels["u4ssc"]], horizontal=True, key="x-tree", label_visibility="collapsed"
-    )
     if framework == labels["sdg"]:
         counts = labels["sdg_counts"].format(
             goals=len(cat.goals()), targets=len(cat.of_kind("target")), indicators=len(cat.of_kind("indicator"))
@@ -96,8 +95,10 @@ def kpi_values(item: Item, lang: str) -> None:
 
 def render(svc: Services, lang: str, audience: str) -> None:
     labels = T[lang]
+    # one switch for the tab: the hierarchy drawn and the lists to browse show the same framework
+    framework = st.radio(labels["framework"], [labels["sdg"], labels["u4ssc"]], horizontal=True, key="x-framework")
     with st.expander(labels["pictures"], expanded=True):
-        clicked = _pictures(svc, lang)
+        clicked = _pictures(svc, lang, framework)
     query = st.text_input(
         labels["search_catalog"], key="x-search", placeholder="11.6.2, EC: ICT: ICT: 1C, luftkvalitet ..."
     )
@@ -109,9 +110,6 @@ def render(svc: Services, lang: str, audience: str) -> None:
         if not hits:
             st.info(labels["no_hits"])
     else:
-        framework = st.radio(
-            " ", [labels["sdg"], labels["u4ssc"]], horizontal=True, key="x-framework", label_visibility="collapsed"
-        )
         item = _sdg(svc, lang) if framework == labels["sdg"] else _u4ssc(svc, lang)
     if item is None:
         return

@@ -23,12 +23,12 @@ _FONTS = {
 }
 
 _CSS = """
-@page { size: A4; margin: 16mm 16mm 18mm 16mm; @bottom-right { content: counter(page) " / " counter(pages);
+@page { size: A4; margin: 12mm 14mm 14mm 14mm; @bottom-right { content: counter(page) " / " counter(pages);
   font-size: 8pt; color: #444; } }
-body { font-family: "Sheet Sans"; font-size: 10pt; line-height: 1.35; color: #111; }
-h1 { font-size: 17pt; margin: 0 0 6pt 0; } h2 { font-size: 12.5pt; margin: 10pt 0 3pt 0; }
+body { font-family: "Sheet Sans"; font-size: 9pt; line-height: 1.3; color: #111; }
+h1 { font-size: 15pt; margin: 0 0 4pt 0; } h2 { font-size: 11.5pt; margin: 8pt 0 2pt 0; }
 h3 { font-size: 11pt; margin: 8pt 0 2pt 0; } p, ul { margin: 0 0 5pt 0; } ul { padding-left: 14pt; }
-table { border-collapse: collapse; margin: 2pt 0 6pt 0; font-size: 9pt; }
+table { border-collapse: collapse; margin: 2pt 0 6pt 0; font-size: 8.5pt; }
 th, td { border: 0.5pt solid #666; padding: 2pt 4pt; text-align: left; vertical-align: top; }
 a { color: #0b4f8a; text-decoration: none; word-break: break-all; }
 """

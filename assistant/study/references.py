@@ -76,7 +76,10 @@ def _citation(raw: object, where: str) -> Citation:
 
 def conversation_citations(path: Path) -> list[Citation]:
     """The citations of a conversation saved as JSON; StudyError naming the file and what is wrong."""
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise StudyError(f"{path}: not a text file (a conversation is saved as UTF-8 JSON)") from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError:
@@ -94,8 +97,8 @@ def conversation_citations(path: Path) -> list[Citation]:
 
 
 def render(sources: list[Source], style: str, lang: str, form: str) -> str:
-    """The references as text or Markdown in `style` (a numbered list in the style's order), or in a reference
-    manager's format."""
+    """The references as text or Markdown in `style`, one a line in the style's order, or in a reference manager's
+    format."""
     if style not in STYLES:
         raise StudyError(f"unknown style {style!r}: use {' or '.join(STYLES)}")
     if form not in OUTPUTS:
@@ -105,5 +108,5 @@ def render(sources: list[Source], style: str, lang: str, form: str) -> str:
         return export(items, form)
     references = bibliography(items, style, lang)
     if form == "text":
-        references = [plain(reference) for reference in references]
-    return "".join(f"{reference}\n" for reference in references)
+        return "".join(f"{plain(reference)}\n" for reference in references)
+    return "".join(f"- {reference}\n" for reference in references)

@@ -15,9 +15,8 @@ from assistant.knowledge.catalog import Catalog, Item, group_name
 from assistant.language import sentences
 from assistant.language.registry import OFFICIAL
 from assistant.study.pdf import pdf_from_markdown
-from assistant.study.references import item_of, item_sources
+from assistant.study.references import item_of, item_sources, render
 from assistant.study.sources import Register
-from assistant.study.styles import bibliography, keyed
 from assistant.texts import Section, format_date
 
 TEXT = Section("study")
@@ -116,7 +115,6 @@ def sheet_markdown(catalog: Catalog, register: Register, code_: str, lang: str, 
     labels = TEXT[lang]
     titles = [f"- {labels['in_' + language]}: {item.titled(language)}" for language in ("nb", "en")]
     related = labels["related_sdgs" if item.kind == "kpi" else "related_kpis"]
-    references = bibliography(keyed(item_sources(register, item)), style, lang)
     sections = [
         (f"# {_named(item, lang)}", [labels["made_by"]]),
         (f"## {labels['titles']}", titles),
@@ -125,7 +123,7 @@ def sheet_markdown(catalog: Catalog, register: Register, code_: str, lang: str, 
         (f"## {labels['municipal']}", _municipal(catalog, item, lang)),
         (f"## {related}", _related(catalog, item, lang)),
         (f"## {labels['values']}", _values(item, lang)),
-        (f"## {labels['refs']}", [f"- {reference}" for reference in references]),
+        (f"## {labels['refs']}", render(item_sources(register, item), style, lang, "markdown").splitlines()),
     ]
     blocks = [heading + "\n\n" + _joined(lines) for heading, lines in sections]
     return "\n\n".join(blocks) + "\n"

@@ -72,10 +72,10 @@ def keyed(sources: list[Source]) -> list[dict]:
     for source in sources:
         author, title = _ascii(source.author or source.publisher or "anon"), _ascii(source.title or "source")
         stem = f"{author[0]}{(source.issued or 'nd')[:4]}{title[0]}"
-        key, n = stem, 0
+        key, clashes = stem, 0
         while key in used:
-            n += 1
-            key = f"{stem}{chr(ord('a') + n - 1)}"
+            clashes += 1
+            key = f"{stem}{chr(ord('a') + clashes - 1)}"
         used.add(key)
         items.append(csl_item(source, key))
     return items
@@ -102,12 +102,17 @@ def _style(style: str, lang: str) -> CitationStylesStyle:
     if locale == "nb-NO":  # citeproc-py seeks "ordinal-01" before "ordinal" and finds the English "st"
         words = {**dict.fromkeys(_ORDINALS, "."), **words}
     if words:
-        layer = etree.SubElement(tree.getroot(), f"{{{_CSL}}}locale", {f"{{{_XML}}}lang": locale})
-        terms = etree.SubElement(layer, f"{{{_CSL}}}terms")
-        for name, text in words.items():
+        root, space = tree.getroot(), {"cs": _CSL}
+        found = root.xpath("cs:locale[@xml:lang=$lang]", namespaces=space, lang=locale)  # Cite Them Right has en-GB's
+        layer = found[0] if found else etree.SubElement(root, f"{{{_CSL}}}locale", {f"{{{_XML}}}lang": locale})
+        terms = layer.find("cs:terms", space)
+        if terms is None:
+            terms = etree.SubElement(layer, f"{{{_CSL}}}terms")
+        for name, text in reversed(words.items()):  # first, so they are found before the style's own
             term, _, form = name.partition(":")
-            element = etree.SubElement(terms, f"{{{_CSL}}}term", {"name": term, **({"form": form} if form else {})})
+            element = etree.Element(f"{{{_CSL}}}term", {"name": term, **({"form": form} if form else {})})
             element.text = text
+            terms.insert(0, element)
     return CitationStylesStyle(io.BytesIO(etree.tostring(tree)), locale=locale, validate=False)
 
 
@@ -118,6 +123,7 @@ def bibliography(items: list[dict], style: str, lang: str) -> list[str]:
     bib = CitationStylesBibliography(_style(style, lang), CiteProcJSON([_for_style(i) for i in items]), formatter.html)
     for item in items:
         bib.register(Citation([CitationItem(item["id"])]))
+    bib.sort()  # by the style's own sort keys (author, then date)
     return [_markdown(str(entry)) for entry in bib.bibliography()]
 
 

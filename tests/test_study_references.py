@@ -13,8 +13,11 @@ import pytest
 import rispy
 from citeproc.source.json import CiteProcJSON
 
+from assistant.answering.citations import Citation
+from assistant.answering.parts import Answer, Prepared, Understood
 from assistant.app.cli import main
 from assistant.knowledge.catalog import load_catalog
+from assistant.people.export import conversation_json
 from assistant.study import references
 from assistant.study.exports import export
 from assistant.study.sources import Register, Source, front_matter, load_register
@@ -240,3 +243,17 @@ def test_the_command_in_a_process_of_its_own_writes_ris(tmp_path):
     assert run.returncode == 0, run.stderr
     (entry,) = rispy.loads(out.read_text(encoding="utf-8"))  # both cite the same framework: once
     assert entry["urls"] == [FRAMEWORK] and entry["type_of_reference"] == "ELEC"
+
+
+def test_the_apps_conversation_json_is_masked_and_read_back_by_the_command(tmp_path, capsys):
+    about = (
+        "https://www.trondheim.kommune.no/aktuelt/om-kommunen/bk/barekraft/barekraftssenteret/om-barekraftssenteret/"
+    )
+    cited = Citation(n=1, title="Om Bærekraftssenteret", source=about, page=None, section="", as_of="2022", text="...")
+    question = "Når ble senteret etablert? Svar til kari@example.no"
+    answer = Answer(Prepared(Understood(question, question, "nb", "student")), "Svar [1]", "fake", citations=(cited,))
+    saved = tmp_path / "samtale.json"
+    saved.write_text(conversation_json([answer]), encoding="utf-8")
+    assert "kari@example.no" not in saved.read_text(encoding="utf-8")
+    assert main(["references", "--conversation", str(saved), "--format", "text"]) == 0
+    assert capsys.readouterr().out == f"Trondheim kommune. (2022, mars 15). Om bærekraftssenteret. {about}\n"

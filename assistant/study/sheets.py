@@ -81,8 +81,9 @@ def _municipal(catalog: Catalog, item: Item, lang: str) -> list[str]:
     if item.kind != "kpi":
         return [catalog.items[item.code.split(".")[0]].about("municipal", lang)]
     goals = [catalog.items[c.split(".")[0]] for c in item.related if c.split(".")[0] in catalog.items]
-    goal = goals[0]  # every KPI names its SDGs (a test of the catalogue)
-    return [f"{TEXT[lang]['through']} {_named(goal, lang)}. {goal.about('municipal', lang)}"]
+    if not goals:
+        return [TEXT[lang]["no_related"]]
+    return [f"{TEXT[lang]['through']} {_named(goals[0], lang)}. {goals[0].about('municipal', lang)}"]
 
 
 def _related(catalog: Catalog, item: Item, lang: str) -> list[str]:

@@ -3,6 +3,8 @@ managers (RIS, BibTeX, CSL-JSON), and the conversation as Markdown or JSON."""
 
 from __future__ import annotations
 
+from functools import partial
+
 import streamlit as st
 
 from assistant.app.services import Services
@@ -48,7 +50,7 @@ def render(svc: Services, lang: str, audience: str) -> None:
     for column, (form, suffix) in zip(columns[1:], FORMATS.items()):
         column.download_button(
             labels[BUTTONS[form]],
-            references.render(sources, chosen, lang, form),
+            partial(references.render, sources, chosen, lang, form),  # made when pressed
             file_name=f"references{suffix}",
             mime=MIME[form],
             on_click="ignore",

@@ -82,13 +82,23 @@ def test_audience_student_gets_references(app):
     ask(app, "Når ble Bærekraftssenteret etablert?")
     assert "**Referanser**" in texts(app)
     open_tab(app, "Kilder og eksport")
-    assert app.code and "Om Bærekraftssenteret" in app.code[0].value, "the references tab lists the sources"
+    # in APA 7 (the default), by the source's own title and date, with the nb locale's month
+    assert app.code and "Trondheim kommune. (2022, mars 15). Om bærekraftssenteret." in app.code[0].value
+    labels = [b.label for b in app.get("download_button")]
+    for label in ("Til referanseverktøy (RIS)", "Til LaTeX og JabRef (BibTeX)", "Til Zotero og andre (CSL-JSON)"):
+        assert label in labels
+    assert {"Last ned samtalen (Markdown)", "Last ned samtalen (JSON)"} <= set(labels)
+    app.radio(key="study-style").set_value("harvard").run()
+    assert "Trondheim kommune (2022) Om bærekraftssenteret. Tilgjengelig på: https://" in app.code[0].value
+    assert "(Lest: 1. november 2026)" in app.code[0].value
 
 
 def test_explorer_lookup_by_code_and_browse(app):
     open_tab(app, "Indikatorer")
     app.text_input(key="x-search").set_value("11.6.2").run()
     assert any(m.value.startswith("Indikator 11.6.2") for m in app.markdown)
+    sheets = [b.label for b in app.get("download_button")]
+    assert {"Last ned studieark (PDF)", "Studieark (Markdown)"} <= set(sheets), "each card offers its study sheet"
     app.text_input(key="x-search").set_value("").run()
     app.radio(key="x-framework").set_value("U4SSC-indikatorer").run()
     assert any("U4SSC-indikator (KPI)" in m.value for m in app.markdown)

@@ -1,7 +1,8 @@
-"""For students: the conversation as Markdown, and the list of sources used, ready to copy."""
+"""For students: the conversation as Markdown or JSON, and the list of sources used, ready to copy."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 from assistant.answering.citations import Citation, reference
@@ -42,3 +43,21 @@ def conversation_markdown(answers: list[Answer], lang: str, accessed: str | None
     if refs:
         lines += [f"## {labels['refs']}", ""] + [f"{n}. {r}" for n, r in enumerate(refs, start=1)]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def conversation_json(answers: list[Answer]) -> str:
+    """The conversation as JSON, one object an answer with the fields `ask --json` prints for them (question,
+    language, answer, citations), personal data masked: what `python -m assistant references --conversation` reads."""
+    return json.dumps(
+        [
+            {
+                "question": mask(answer.question),
+                "language": answer.language,
+                "answer": mask(answer.text),
+                "citations": [citation.as_json() for citation in answer.citations],
+            }
+            for answer in answers
+        ],
+        ensure_ascii=False,
+        indent=1,
+    )

@@ -1,4 +1,4 @@
-"""`python -m assistant`: one subcommand per module (search, answers, mapping, data); every failure a person can
+"""`python -m assistant`: one subcommand per module (search, answers, mapping, data, study); every failure a person can
 cause or meet (a bad setting, a file that cannot be read or written, the index away) ends in one message on
 standard error that names the setting or file, and exit status 2."""
 
@@ -7,12 +7,12 @@ from __future__ import annotations
 import argparse
 import sys
 
-from assistant.app.cli import answers, data, mapping, search
+from assistant.app.cli import answers, data, mapping, search, study
 from assistant.app.cli.common import EXPECTED
 from assistant.app.services import Services
 from assistant.settings import load_settings
 
-COMMANDS = (search, answers, mapping, data)
+COMMANDS = (search, answers, mapping, data, study)
 
 
 def build_parser() -> argparse.ArgumentParser:

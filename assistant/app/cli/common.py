@@ -10,6 +10,7 @@ from assistant.people.feedback import FeedbackError
 from assistant.search.embedders import EmbedderError
 from assistant.search.store import StoreError
 from assistant.settings import SettingsError
+from assistant.study.references import StudyError
 
 
 class CommandError(RuntimeError):
@@ -17,7 +18,16 @@ class CommandError(RuntimeError):
 
 
 # the errors a command ends with, each with a message a person understands
-EXPECTED = (CommandError, SettingsError, StoreError, PromptError, EmbedderError, MappingError, FeedbackError)
+EXPECTED = (
+    CommandError,
+    SettingsError,
+    StoreError,
+    PromptError,
+    EmbedderError,
+    MappingError,
+    FeedbackError,
+    StudyError,
+)
 
 
 def positive(text: str) -> int:

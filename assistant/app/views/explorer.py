@@ -3,13 +3,17 @@ and as pictures (goal tiles and hierarchies that open a card on a click, a KPI's
 
 from __future__ import annotations
 
+from functools import partial
+
 import streamlit as st
 
 from assistant.app.services import Services
-from assistant.app.views import charts, chat
+from assistant.app.views import charts, chat, references
 from assistant.app.views.text import T
 from assistant.knowledge.cards import render as card
 from assistant.knowledge.catalog import Item, group_name
+from assistant.study import sheets
+from assistant.study.sources import load_register
 
 
 def _pick(label: str, items: list[Item], lang: str, key: str) -> Item | None:
@@ -93,6 +97,21 @@ def kpi_values(item: Item, lang: str) -> None:
         st.info(labels["no_trondheim"])
 
 
+def sheet_buttons(svc: Services, item: Item, lang: str) -> None:
+    """The item's one-page study sheet, made when the button is pressed, in the session's citation style."""
+    labels, style = T[lang], references.chosen_style()
+    register = load_register(tuple(svc.settings.corpus_dirs))
+    for column, form in zip(st.columns(len(sheets.FORMS)), ("pdf", "md")):
+        column.download_button(
+            labels[f"sheet_{form}"],
+            partial(sheets.sheet, svc.catalog, register, item.code, lang, style, form),
+            file_name=sheets.file_name(item.code, form, lang),
+            mime=sheets.FORMS[form],
+            key=f"x-sheet-{form}-{item.code}",
+            on_click="ignore",
+        )
+
+
 def render(svc: Services, lang: str, audience: str) -> None:
     labels = T[lang]
     # one switch for the tab: the hierarchy drawn and the lists to browse show the same framework
@@ -117,6 +136,7 @@ def render(svc: Services, lang: str, audience: str) -> None:
         st.markdown(card(svc.catalog, item, lang).replace("\n", "  \n"))
         if item.kind == "kpi":
             kpi_values(item, lang)
+        sheet_buttons(svc, item, lang)
     if st.button(labels["ask_about"], key=f"x-ask-{item.code}"):
         with st.container(border=True):
             chat.ask(svc, labels["explain_q"].format(code=item.code), lang, audience)

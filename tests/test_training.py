@@ -13,6 +13,7 @@ from assistant.knowledge.catalog import load_catalog
 from assistant.knowledge.quiz import load_quiz_files
 from assistant.study import training
 from assistant.study.training import TrainingError
+
 from conftest import CORPUS
 
 LANGS = ("nb", "en")

@@ -39,9 +39,7 @@ def render(svc: Services, lang: str, audience: str) -> None:
         return
     results: Results = st.session_state.setdefault(STATE, {})
     st.write(labels["training_intro"].format(n=len(modules)))
-    done, right, answered = totals(results, modules)
-    progress = labels["training_progress"].format(done=done, total=len(modules), right=right, answered=answered)
-    st.progress(done / len(modules), text=progress)
+    bar = st.empty()  # filled last: checking a module's answers below counts in this run's progress
     index = st.radio(
         labels["training_module"],
         range(len(modules)),
@@ -58,6 +56,9 @@ def render(svc: Services, lang: str, audience: str) -> None:
     else:
         _reading(reading, lang)
         _quiz(module, quiz, reading, results, lang, {i["id"]: i for i in svc.quiz_items})
+    done, right, answered = totals(results, modules)
+    progress = labels["training_progress"].format(done=done, total=len(modules), right=right, answered=answered)
+    bar.progress(done / len(modules), text=progress)
     if results:
         _summary(modules, results, lang)
 

@@ -154,7 +154,7 @@ def test_quiz_scoring(app):
 
 def test_training_module_feedback_progress_and_the_downloaded_summary(app, monkeypatch):
     """Through the centre's module by its quiz: feedback per question with its source, progress in the session, and
-    the summary the person downloads, as Markdown and as the PDF made when its button is clicked."""
+    the summary the person downloads, as Markdown and as PDF."""
     import io
     from datetime import date
 
@@ -167,18 +167,13 @@ def test_training_module_feedback_progress_and_the_downloaded_summary(app, monke
     from assistant.texts import format_date
 
     handed: dict[str, object] = {}  # what the app gives Streamlit to download, by file name
-    add, add_deferred = MediaFileManager.add, MediaFileManager.add_deferred
+    add = MediaFileManager.add
 
     def keep(self, data, mimetype, coordinates, file_name=None, is_for_static_download=False):
         handed[file_name] = data
         return add(self, data, mimetype, coordinates, file_name, is_for_static_download)
 
-    def keep_deferred(self, make, mimetype, coordinates, file_name=None, **kwargs):
-        handed[file_name] = make
-        return add_deferred(self, make, mimetype, coordinates, file_name, **kwargs)
-
     monkeypatch.setattr(MediaFileManager, "add", keep)
-    monkeypatch.setattr(MediaFileManager, "add_deferred", keep_deferred)
     open_tab(app, "Opplæring")
     assert "0 av 6 moduler fullført" in app.get("progress")[0].proto.text
     assert not app.get("download_button"), "nothing to sum up before a module is done"
@@ -209,9 +204,9 @@ def test_training_module_feedback_progress_and_the_downloaded_summary(app, monke
     assert "**Navn:** Kari Nordmann" in markdown and today in markdown
     assert f"| 5. {modules[index].title['nb']} | Fullført | {len(quiz) - 1} / {len(quiz)} |" in markdown
     assert f"| 1. {modules[0].title['nb']} | Ikke tatt | – |" in markdown
-    make = handed["opplaering.pdf"]
-    assert callable(make)
-    reader = PdfReader(io.BytesIO(make()))
+    pdf_bytes = handed["opplaering.pdf"]
+    assert isinstance(pdf_bytes, bytes)
+    reader = PdfReader(io.BytesIO(pdf_bytes))
     pdf = " ".join(" ".join((page.extract_text() or "") for page in reader.pages).split())
     assert "Kari Nordmann" in pdf and today in pdf and modules[index].title["nb"] in pdf
     assert f"{len(quiz) - 1} / {len(quiz)}" in pdf

@@ -1,6 +1,6 @@
 """Training for new employees: a fixed path of short modules, each a reading chosen from the corpus with its sources
 and a quiz whose feedback explains the answer from its source; progress lives in the browser session
-(st.session_state) and the summary is made when it is downloaded. Nothing of it is stored on the server."""
+(st.session_state) and the summary is offered as Markdown and PDF. Nothing of it is stored on the server."""
 
 from __future__ import annotations
 
@@ -112,7 +112,9 @@ def _summary(modules: list[Module], results: Results, lang: str) -> None:
     labels = T[lang]
     st.markdown(f"#### {labels['training_summary']}")
     st.write(labels["training_summary_intro"])
-    name = st.text_input(labels["training_name"], key="training-name", max_chars=120)
+    name = st.text_input(labels["training_name"], key="training-name", max_chars=120).strip()
+    if name:
+        st.caption(labels["training_named"].format(name=name))
     today = date.today()
     left, right = st.columns(2)
     left.download_button(
@@ -122,9 +124,9 @@ def _summary(modules: list[Module], results: Results, lang: str) -> None:
         mime="text/markdown",
         key="training-md",
     )
-    right.download_button(  # made when clicked: the PDF costs a layout, the page need not wait for it
+    right.download_button(  # about 0.1 s to lay out (tests/test_training.py makes one)
         labels["training_download_pdf"],
-        lambda: summary_pdf(modules, results, lang, today, name),
+        summary_pdf(modules, results, lang, today, name),
         file_name="opplaering.pdf" if lang == "nb" else "training.pdf",
         mime="application/pdf",
         key="training-pdf",

@@ -124,7 +124,7 @@ def _summary(modules: list[Module], results: Results, lang: str) -> None:
         mime="text/markdown",
         key="training-md",
     )
-    right.download_button(  # about 0.1 s to lay out (tests/test_training.py makes one)
+    right.download_button(  # about 0.1 s to lay out (bench/training.py, BENCHMARKS.md)
         labels["training_download_pdf"],
         summary_pdf(modules, results, lang, today, name),
         file_name="opplaering.pdf" if lang == "nb" else "training.pdf",

@@ -163,6 +163,13 @@ def test_a_passage_or_quiz_item_missing_from_the_corpus_is_named(catalog, items,
     renamed = [dict(i, id=f"old-{i['id']}") if i["id"] == MODULES[0].questions[0] else i for i in items]
     with pytest.raises(TrainingError, match=f"no quiz item {MODULES[0].questions[0]}"):
         training.questions(MODULES[0], renamed, "nb")
+    broken = tmp_path / "centre" / "about.nb.md"
+    broken.parent.mkdir()
+    broken.write_text("---\ntitle: Om\nlanguage: nb\n---\n# Om\n\n## Finnes ikke\n\nTekst.\n", encoding="utf-8")
+    with pytest.raises(
+        TrainingError, match=r"centre/about\.nb\.md: its front matter cannot be read \(KeyError\('source'\)"
+    ):
+        training.passages(module, "nb", (tmp_path,), catalog)
     card = training.Reading(code="11", card="kpi")
     with pytest.raises(TrainingError, match="the card of 11 has no section 'kpi'"):
         training.passages(MODULES[0].model_copy(update={"reading": [card]}), "nb", DIRS, catalog)

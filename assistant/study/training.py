@@ -105,12 +105,19 @@ def doc_passage(reading: Reading, lang: str, corpus_dirs: Iterable[Path]) -> Pas
     path = next((Path(d) / name for d in corpus_dirs if (Path(d) / name).is_file()), None)
     if path is None:
         raise TrainingError(f"{name} is not in the corpus")
-    meta, sections = _sections(path)
+    try:
+        meta, sections = _sections(path)
+        title, cites, as_of = (
+            str(meta["title"]),
+            (str(meta["source"]), *map(str, meta.get("sources") or [])),
+            meta["as_of"],
+        )
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, KeyError, TypeError, AttributeError) as exc:
+        raise TrainingError(f"{name}: its front matter cannot be read ({exc!r})") from exc
     heading = reading.section[lang]
     if heading not in sections:
         raise TrainingError(f"{name} has no section headed {heading!r}")
-    cites = (str(meta["source"]), *map(str, meta.get("sources") or []))
-    return Passage(heading, sections[heading], str(meta["title"]), name, cites[0], str(meta["as_of"]), cites)
+    return Passage(heading, sections[heading], title, name, cites[0], str(as_of), cites)
 
 
 def card_passage(reading: Reading, lang: str, catalog: Catalog) -> Passage:

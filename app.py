@@ -7,7 +7,7 @@ import logging
 import streamlit as st
 
 from assistant.app.services import Services, shared
-from assistant.app.views import accessibility, admin, chat, explorer, mapper, quiz, references, sidebar
+from assistant.app.views import accessibility, admin, chat, explorer, mapper, quiz, references, sidebar, training
 from assistant.app.views.text import T
 
 st.set_page_config(page_title="Bærekraftsassistenten", page_icon="🌍", layout="wide")
@@ -35,6 +35,7 @@ views = [
     ("tab_explorer", explorer),
     ("tab_map", mapper),
     ("tab_quiz", quiz),
+    ("tab_training", training),
     ("tab_refs", references),
 ]
 if svc.settings.admin_password:

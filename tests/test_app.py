@@ -72,7 +72,7 @@ def test_language_switch_changes_every_label(app):
     assert app.chat_input[0].placeholder == "Skriv et spørsmål ..."
     app.sidebar.radio(key="lang").set_value("en").run()
     assert app.chat_input[0].placeholder == "Ask a question ..."
-    assert [t.label for t in app.tabs] == ["Chat", "Indicators", "Map a text", "Quiz", "Sources and export"]
+    assert [t.label for t in app.tabs] == ["Chat", "Indicators", "Map a text", "Quiz", "Training", "Sources and export"]
     ask(app, "When was Bærekraftssenteret established?")
     assert "Answered by: fake" in texts(app)
 
@@ -178,6 +178,66 @@ def test_quiz_scoring(app):
     assert [m.label for m in app.metric] == ["Du fikk 7 av 10 riktige."]
     assert len(app.success) == 7 and len(app.error) == 3
     assert "Kilde:" in app.error[0].value
+
+
+def test_training_module_feedback_progress_and_the_downloaded_summary(app, monkeypatch):
+    """Through the centre's module by its quiz: feedback per question with its source, progress in the session, and
+    the summary the person downloads, as Markdown and as PDF."""
+    import io
+    from datetime import date
+
+    from pypdf import PdfReader
+    from streamlit.runtime.media_file_manager import MediaFileManager
+
+    from assistant.knowledge.quiz import load_quiz_files
+    from assistant.settings import Settings
+    from assistant.study.training import load_path, questions
+    from assistant.texts import format_date
+
+    handed: dict[str, object] = {}  # what the app gives Streamlit to download, by file name
+    add = MediaFileManager.add
+
+    def keep(self, data, mimetype, coordinates, file_name=None, is_for_static_download=False):
+        handed[file_name] = data
+        return add(self, data, mimetype, coordinates, file_name, is_for_static_download)
+
+    monkeypatch.setattr(MediaFileManager, "add", keep)
+    open_tab(app, "Opplæring")
+    assert "0 av 6 moduler fullført" in app.get("progress")[0].proto.text
+    assert not app.get("download_button"), "nothing to sum up before a module is done"
+    assert any("lagres ikke på serveren" in m.value for m in app.sidebar.markdown), "the privacy notice says so"
+    modules = load_path()
+    index = [m.id for m in modules].index("centre")
+    app.radio(key="training-module").set_value(index).run()
+    assert any(m.value.startswith("**Sekretariatet ble opprettet i juni 2020**") for m in app.markdown)
+    assert any("centre/about.nb.md" in c.value for c in app.caption), "each passage shows its document"
+    quiz = questions(modules[index], load_quiz_files(Settings().corpus_dirs), "nb")
+    for n, q in enumerate(quiz):
+        choice = q.options[q.answer] if n else q.options[(q.answer + 1) % len(q.options)]
+        app.radio(key=f"training-nb-{q.id}").set_value(choice)
+    app.button[[b.label for b in app.button].index("Sjekk svarene")].click().run()
+    assert not app.exception, app.exception
+    assert len(app.success) == len(quiz) - 1 and len(app.error) == 1
+    assert f"Feil – riktig svar: {quiz[0].options[quiz[0].answer]}" in app.error[0].value
+    assert quiz[0].explanation in app.error[0].value, "the feedback explains the answer"
+    stated = [c.value for c in app.caption if "Står i lesestoffet" in c.value]
+    assert len(stated) == len(quiz) and all("Kilde:" in c for c in stated)
+    progress = app.get("progress")[0].proto.text
+    assert f"1 av 6 moduler fullført · {len(quiz) - 1} av {len(quiz)} riktige svar" in progress
+    app.text_input(key="training-name").set_value("Kari Nordmann").run()
+    assert {"opplaering.md", "opplaering.pdf"} <= set(handed), handed.keys()
+    data = handed["opplaering.md"]
+    markdown = data.decode("utf-8") if isinstance(data, bytes) else str(data)
+    today = format_date(date.today().isoformat(), "nb")
+    assert "**Navn:** Kari Nordmann" in markdown and today in markdown
+    assert f"| 5. {modules[index].title['nb']} | Fullført | {len(quiz) - 1} / {len(quiz)} |" in markdown
+    assert f"| 1. {modules[0].title['nb']} | Ikke tatt | – |" in markdown
+    pdf_bytes = handed["opplaering.pdf"]
+    assert isinstance(pdf_bytes, bytes)
+    reader = PdfReader(io.BytesIO(pdf_bytes))
+    pdf = " ".join(" ".join((page.extract_text() or "") for page in reader.pages).split())
+    assert "Kari Nordmann" in pdf and today in pdf and modules[index].title["nb"] in pdf
+    assert f"{len(quiz) - 1} / {len(quiz)}" in pdf
 
 
 def test_feedback_is_stored(app, tmp_path):

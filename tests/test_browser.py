@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -186,8 +187,8 @@ WCAG = {
     "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
     "resultTypes": ["violations"],
 }
-TABS = {"nb": ["Samtale", "Indikatorer", "Kartlegg en tekst", "Quiz", "Kilder og eksport"],
-        "en": ["Chat", "Indicators", "Map a text", "Quiz", "Sources and export"]}  # fmt: skip
+TABS = {"nb": ["Samtale", "Indikatorer", "Kartlegg en tekst", "Quiz", "Opplæring", "Kilder og eksport"],
+        "en": ["Chat", "Indicators", "Map a text", "Quiz", "Training", "Sources and export"]}  # fmt: skip
 
 
 @pytest.mark.slow
@@ -200,19 +201,7 @@ def test_axe_finds_no_serious_or_critical_violation_in_either_language(page, tmp
     axe, found, counts = Axe(), [], {}
 
     def check(page, where: str) -> None:
-        settle(page)
-        for violation in axe.run(page, options=WCAG).response["violations"]:
-            counts[violation["impact"]] = counts.get(violation["impact"], 0) + len(violation["nodes"])
-            if violation["impact"] in ("serious", "critical"):
-                found.append((where, violation["id"], [n["target"] for n in violation["nodes"]][:3]))
-                for node in violation["nodes"]:
-                    print(
-                        "VIOLATION",
-                        where,
-                        violation["id"],
-                        node["target"][-1][-80:],
-                        node.get("any", [{}])[0].get("message", "")[:160],
-                    )
+        found.extend(serious_violations(axe, page, where, counts))
 
     for lang, ask, question in (
         ("nb", "Skriv et spørsmål ...", "Når ble Bærekraftssenteret etablert?"),
@@ -236,6 +225,26 @@ def test_axe_finds_no_serious_or_critical_violation_in_either_language(page, tmp
         page.get_by_role("tab", name=TABS[lang][0]).click()
     print("axe violations by impact (nodes):", json.dumps(counts, sort_keys=True))
     assert not found, found
+
+
+def serious_violations(axe, page, where: str, counts: dict[str, int]) -> list[tuple]:
+    """axe-core's WCAG 2.1 A/AA rules on the page as it is: the serious and critical violations (each printed), and
+    every violation's nodes counted by impact."""
+    settle(page)
+    found = []
+    for violation in axe.run(page, options=WCAG).response["violations"]:
+        counts[violation["impact"]] = counts.get(violation["impact"], 0) + len(violation["nodes"])
+        if violation["impact"] in ("serious", "critical"):
+            found.append((where, violation["id"], [n["target"] for n in violation["nodes"]][:3]))
+            for node in violation["nodes"]:
+                print(
+                    "VIOLATION",
+                    where,
+                    violation["id"],
+                    node["target"][-1][-80:],
+                    node.get("any", [{}])[0].get("message", "")[:160],
+                )
+    return found
 
 
 # the focused control's name: its aria-label, text or placeholder (a focusable container's whole text is no name)
@@ -289,3 +298,70 @@ def test_a_keyboard_alone_can_ask_open_the_sources_rate_and_switch_tab_and_langu
     page.keyboard.press("ArrowRight")
     expect(page.get_by_placeholder("Ask a question ...")).to_be_visible(timeout=30_000)
     expect(page.locator("html")).to_have_attribute("lang", "en", timeout=30_000)
+
+
+@pytest.mark.slow
+def test_a_keyboard_alone_takes_a_training_module_and_downloads_the_summary_and_axe_passes(page, subset_index):
+    """Keyboard only: open the training tab, answer the first module's quiz, check it, type a name and download
+    the summary (Markdown and PDF); axe finds no serious or critical violation on the tab with its
+    feedback shown, in Norwegian and in English."""
+    from axe_playwright_python.sync_playwright import Axe
+    from playwright.sync_api import expect
+    from pypdf import PdfReader
+
+    from assistant.knowledge.quiz import load_quiz_files
+    from assistant.study.training import load_path, questions
+
+    module = load_path()[0]
+    quiz = questions(module, load_quiz_files(subset_index.corpus_dirs), "nb")
+    expect(page.get_by_placeholder("Skriv et spørsmål ...")).to_be_visible(timeout=120_000)
+    settle(page)
+    tab_to(page, "Samtale")
+    for name in TABS["nb"][1 : TABS["nb"].index("Opplæring") + 1]:  # the arrows move along the tabs, Enter opens one
+        page.keyboard.press("ArrowRight")
+        page.wait_for_function(f"() => ({FOCUSED})() === {json.dumps(name)}", timeout=30_000)
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("tab", name="Opplæring")).to_have_attribute("aria-selected", "true", timeout=30_000)
+    expect(page.get_by_text(quiz[0].question).first).to_be_visible(timeout=60_000)
+    settle(page)
+    for question in quiz:  # Tab into each question's options, then arrows (or Space) to the right one
+        tab_to(page, question.options[0])
+        if question.answer:
+            for _ in range(question.answer):
+                page.keyboard.press("ArrowDown")
+        else:
+            page.keyboard.press("Space")
+        expect(page.get_by_role("radio", name=question.options[question.answer]).first).to_be_checked()
+    tab_to(page, "Sjekk svarene")
+    page.keyboard.press("Enter")
+    expect(page.get_by_text(f"Du fikk {len(quiz)} av {len(quiz)} riktige i denne modulen.")).to_be_visible(
+        timeout=60_000
+    )
+    expect(page.get_by_text("1 av 6 moduler fullført", exact=False).first).to_be_visible()
+    settle(page)
+    tab_to(page, "Navn (valgfritt, bare i filen du laster ned)")
+    page.keyboard.type("Kari Nordmann")
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("Navnet i oppsummeringen: Kari Nordmann")).to_be_visible(timeout=30_000)
+    settle(page)
+    tab_to(page, "Last ned oppsummeringen (Markdown)")
+    with page.expect_download(timeout=60_000) as markdown:
+        page.keyboard.press("Enter")
+    text = Path(markdown.value.path()).read_text(encoding="utf-8")
+    assert "**Navn:** Kari Nordmann" in text
+    assert f"| 1. {module.title['nb']} | Fullført | {len(quiz)} / {len(quiz)} |" in text
+    tab_to(page, "Last ned oppsummeringen (PDF)")
+    with page.expect_download(timeout=60_000) as pdf:
+        page.keyboard.press("Enter")
+    reader = PdfReader(pdf.value.path())
+    assert "Kari Nordmann" in " ".join((p.extract_text() or "") for p in reader.pages)
+
+    axe, counts = Axe(), {}
+    found = serious_violations(axe, page, "nb training with feedback", counts)
+    page.get_by_text("English", exact=True).click()
+    expect(page.locator("html")).to_have_attribute("lang", "en", timeout=30_000)
+    page.get_by_role("tab", name="Training").click()
+    expect(page.get_by_text(f"You got {len(quiz)} of {len(quiz)} right in this module.")).to_be_visible(timeout=60_000)
+    found += serious_violations(axe, page, "en training with feedback", counts)
+    print("axe violations by impact (nodes):", json.dumps(counts, sort_keys=True))
+    assert not found, found

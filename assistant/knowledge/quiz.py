@@ -144,24 +144,25 @@ def _catalog_questions(catalog: Catalog, lang: str, rng: random.Random) -> list[
     return out
 
 
+def item_question(item: dict, lang: str, rng: random.Random) -> QuizQuestion:
+    """One item of a quiz file as a question, its options in the order `rng` gives."""
+    options, answer = _choices(rng, item[f"answer_{lang}"], [item[f"answer_{lang}"], *item[f"wrong_{lang}"]])
+    return QuizQuestion(
+        id=item["id"],
+        question=item[f"question_{lang}"],
+        options=options,
+        answer=answer,
+        explanation=item[f"explanation_{lang}"],
+        source=str(item["source"]),
+        as_of=format_date(str(item["as_of"]), lang),
+    )
+
+
 def build_quiz(catalog: Catalog, items: list[dict], lang: str, n: int = 10, seed: int = 0) -> list[QuizQuestion]:
     """`n` questions, half from the centre's quiz file and half from the catalogues; the same seed gives
     the same quiz."""
     rng = random.Random(seed)
-    centre = []
-    for item in items:
-        options, answer = _choices(rng, item[f"answer_{lang}"], [item[f"answer_{lang}"], *item[f"wrong_{lang}"]])
-        centre.append(
-            QuizQuestion(
-                id=item["id"],
-                question=item[f"question_{lang}"],
-                options=options,
-                answer=answer,
-                explanation=item[f"explanation_{lang}"],
-                source=str(item["source"]),
-                as_of=format_date(str(item["as_of"]), lang),
-            )
-        )
+    centre = [item_question(item, lang, rng) for item in items]
     generated = _catalog_questions(catalog, lang, rng)
     half = min(len(centre), n // 2)
     picked = rng.sample(centre, half) + rng.sample(generated, min(n - half, len(generated)))

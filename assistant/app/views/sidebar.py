@@ -74,4 +74,6 @@ def privacy_notice(svc: Services, labels: dict[str, str]) -> str:
     where = " ".join(
         labels[f"privacy_{kind}"].format(hosts=", ".join(hosts)) for kind, hosts in elsewhere.items() if hosts
     )
-    return labels["privacy_notice"].format(days=int(svc.settings.retention_days), where=where or labels["privacy_here"])
+    days = int(svc.settings.retention_days)
+    notice = labels["privacy_notice"].format(days=days, where=where or labels["privacy_here"])
+    return f"{notice}\n\n{labels['privacy_training']}"  # the training path keeps nothing on the server, ever

@@ -1,6 +1,7 @@
 """Every item of the quizzes (corpus/quiz/*.yaml) cites a page that states its answer: the answer (in English or
 Norwegian), or its key figures, must occur in that page's prose as kept in ../shared (the fact excerpts and the
-founding page), not merely in its address."""
+founding page), not merely in its address; and an item's as_of is a date the cited page gives (an undated page has
+none, and no date is borrowed from another page)."""
 
 from __future__ import annotations
 
@@ -70,3 +71,41 @@ def test_few_quiz_sources_are_outside_the_reference_data(text):
     in_path = {q for module in load_path() for q in module.questions}
     unchecked = [f"{q['id']}: {source(q)}" for q in ITEMS if key(source(q)) not in text and q["id"] not in in_path]
     assert len(unchecked) <= MAX_UNCHECKED, unchecked
+
+
+MONTHS = {
+    "nb": "januar februar mars april mai juni juli august september oktober november desember".split(),
+    "en": "january february march april may june july august september october november december".split(),
+}
+
+
+def written(as_of: str) -> list[str]:
+    """The ways a page may write a date: 2022-03-15, 15.03.2022, 15. mars 2022, 15 March 2022, March 2022, 2022."""
+    parts = [int(p) for p in str(as_of).split("-")]
+    year = parts[0]
+    if len(parts) == 1:
+        return [str(year)]
+    month = parts[1]
+    names = [MONTHS[lang][month - 1] for lang in MONTHS]
+    if len(parts) == 2:
+        return [f"{name[:length]} {year}" for name in names for length in (3, None)] + [f"{month:02d}.{year}"]
+    day = parts[2]
+    return [
+        str(as_of),
+        f"{day:02d}.{month:02d}.{year}",
+        f"{day}.{month}.{year}",
+        *(f"{day}. {name} {year}" for name in names),
+        *(f"{day} {name} {year}" for name in names),
+        *(f"{name} {day}, {year}" for name in names),
+    ]
+
+
+@pytest.mark.parametrize("q", [q for q in ITEMS if q.get("as_of")], ids=lambda q: q["id"])
+def test_an_items_date_is_one_its_source_page_gives(q, text):
+    page = text.get(key(source(q)))
+    if page is None:
+        pytest.skip(f"{source(q)} is not in the reference data")
+    prose = ADDRESS.sub(" ", page).lower()
+    # a publication's year in its own address ("2022-U4SSC-KPIs-Verification-Manual", "nyheter/2020-1-kvartal")
+    named = len(str(q["as_of"])) <= 7 and re.search(rf"/{str(q['as_of'])[:4]}-", source(q))
+    assert named or any(form.lower() in prose for form in written(q["as_of"])), f"{source(q)} gives no date"

@@ -66,8 +66,8 @@ class Confidence:
     scale: np.ndarray
 
     def __call__(self, rows: np.ndarray) -> np.ndarray:
-        z = (rows - self.mean) / self.scale
-        return 1 / (1 + np.exp(-(z @ self.coef + self.intercept)))
+        standard = (rows - self.mean) / self.scale
+        return 1 / (1 + np.exp(-(standard @ self.coef + self.intercept)))
 
     def as_json(self) -> dict:
         return {

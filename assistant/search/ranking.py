@@ -129,10 +129,10 @@ def _count_strength(text: str, own: list[str], others: list[set[str]]) -> float:
     def stated(sentence: str) -> float:
         parts = re.findall(r"[\wæøå]+(?:-[\wæøå]+)*|[^\w\s]", sentence.lower())
         best = 0.0
-        for i, part in enumerate(parts):
+        for index, part in enumerate(parts):
             if part.isdigit():
                 noun = ""
-                for word in parts[i + 1 : i + 4]:
+                for word in parts[index + 1 : index + 4]:
                     if not word[0].isalnum() or word in stop:
                         break
                     noun = word

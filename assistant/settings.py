@@ -89,13 +89,16 @@ class Settings(BaseSettings):
     # prompt's words repeated, is left out (and the reader told)
     check_answers: bool = True
     scope_rules: bool = True  # general tasks and facts no document can hold are refused before any search
-    # Refusal, calibrated on the dev questions plus off-topic ones (BENCHMARKS.md): answer when the question
-    # names a known code, or the best chunk's cosine similarity is >= answer_above, or it is >= refuse_below and
-    # at least min_coverage of the question's words occur in the top chunks and min_known of them in the corpus.
-    answer_above: float = Field(0.855, ge=-1, le=1)
-    refuse_below: float = Field(0.78, ge=-1, le=1)
-    min_coverage: float = Field(0.7, ge=0, le=1)
-    min_known: float = Field(0.4, ge=0, le=1)
+    # Refusal, calibrated on the calibration questions only (bench/calibrate_refusal.py, BENCHMARKS.md): answer when
+    # the question names a known code, or when the best chunk's cosine similarity is >= answer_above, or it is
+    # >= refuse_below and at least min_coverage of the question's words occur in the top chunks and min_known of them
+    # in the corpus; and, either way, one sentence of the top chunks holds min_focus of the question, its rare words
+    # weighing most (the evidence answers this question, not only shares its words).
+    answer_above: float = Field(0.87, ge=-1, le=1)
+    refuse_below: float = Field(0.83, ge=-1, le=1)
+    min_coverage: float = Field(0.4, ge=0, le=1)
+    min_known: float = Field(0.8, ge=0, le=1)
+    min_focus: float = Field(0.3, ge=0, le=1)
     # Mapping a text to goals, targets and KPIs (BENCHMARKS.md): a text is mapped when its most likely goal's
     # calibrated confidence is at least map_min_confidence (with two supporting sentences) and one of its sentences
     # has at least map_min_known of its words in the corpus and map_min_coverage in its search results; the goals

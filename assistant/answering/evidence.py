@@ -17,7 +17,7 @@ from assistant.language import registry
 from assistant.language.injection import addresses_assistant
 from assistant.language.names import named_in, names, placed
 from assistant.language.planted import PlantedFilter
-from assistant.language.sentences import body, overlap, section, units
+from assistant.language.sentences import body, overlap, section, split, units
 from assistant.language.tokens import coverage, tokens
 from assistant.search.embedders import Embedder
 from assistant.search.ranking import sentence_shape
@@ -96,14 +96,16 @@ class QuoteFinder:
 class Thresholds:
     """When the evidence is strong enough to answer (calibrated in BENCHMARKS.md)."""
 
-    answer_above: float = 0.855
-    refuse_below: float = 0.78
-    min_coverage: float = 0.7
-    min_known: float = 0.4
+    answer_above: float = 0.87
+    refuse_below: float = 0.83
+    min_coverage: float = 0.4
+    min_known: float = 0.8
+    min_focus: float = 0.3
 
     @classmethod
     def of(cls, settings: Settings) -> Thresholds:
-        return cls(settings.answer_above, settings.refuse_below, settings.min_coverage, settings.min_known)
+        names = ("answer_above", "refuse_below", "min_coverage", "min_known", "min_focus")
+        return cls(*(getattr(settings, name) for name in names))
 
 
 class Evidence:
@@ -155,13 +157,16 @@ class Evidence:
             top=max((r.score for r in results), default=0.0),
             coverage=coverage(query.text, [r.text for r in results]),
             known=self.retriever.known(query.text),
+            focus=self.retriever.focus(
+                query.text, [s for r in results for s in split(r.text, query.language or registry.default())]
+            ),
         )
 
     def strong(self, query: Query, results: list[Result]) -> bool:
         """Is the evidence good enough to answer?"""
         limits = self.thresholds
         return bool(results) and self.strength(query, results).strong(
-            limits.answer_above, limits.refuse_below, limits.min_coverage, limits.min_known
+            limits.answer_above, limits.refuse_below, limits.min_coverage, limits.min_known, limits.min_focus
         )
 
     def card(self, code: str, language: str) -> Result:

@@ -50,11 +50,17 @@ class Strength:
     top: float  # best cosine similarity among the retrieved chunks
     coverage: float  # share of the question's words found in them
     known: float  # share of the question's words found anywhere in the corpus
+    focus: float = 1.0  # how much of the question one sentence of them holds, rare words weighing most
 
-    def strong(self, answer_above: float, refuse_below: float, min_coverage: float, min_known: float) -> bool:
-        return self.top >= answer_above or (
+    def strong(
+        self, answer_above: float, refuse_below: float, min_coverage: float, min_known: float, min_focus: float = 0.0
+    ) -> bool:
+        """Close enough (by cosine, or by cosine and words), and one sentence holds what makes the question specific:
+        the evidence answers this question, not only shares its words."""
+        close = self.top >= answer_above or (
             self.top >= refuse_below and self.coverage >= min_coverage and self.known >= min_known
         )
+        return close and self.focus >= min_focus
 
 
 @dataclass(frozen=True)

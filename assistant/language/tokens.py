@@ -4,8 +4,9 @@ in every registered language and a word matches in any of them."""
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 
 import Stemmer
@@ -57,6 +58,22 @@ def share_known(text: str, known) -> float:
     """Share of the text's content words with a stem in `known` (a set or a vocabulary dict)."""
     pairs = stems(text)
     return sum(any(stem in known for stem in pair) for pair in pairs) / len(pairs) if pairs else 0.0
+
+
+def focus(query: str, texts: list[str], frequency: Callable[[str], int], documents: int) -> float:
+    """How much of the question one text holds, the best text's: the share of the question's content words it has,
+    each word weighted by its rarity in the corpus (inverse document frequency of its commonest stem; a word the
+    corpus lacks weighs most), so the words that make the question specific count ("fees" in "consultants' fees")."""
+    pairs = stems(query)
+    if not pairs or not texts:
+        return 0.0
+    weights = [math.log(1 + documents / (1 + max(frequency(stem) for stem in pair))) for pair in pairs]
+    total = sum(weights)
+    best = 0.0
+    for text in texts:
+        held = set(tokens(text))
+        best = max(best, sum(w for pair, w in zip(pairs, weights) if any(stem in held for stem in pair)) / total)
+    return best
 
 
 def coverage(query: str, texts: list[str]) -> float:

@@ -92,6 +92,14 @@ class LexicalIndex:
         """Share of the query's content words that occur anywhere in the corpus (either stem form)."""
         return share_known(query, self.model.vocab_dict if self.model is not None else {})
 
+    def frequency(self, stem: str) -> int:
+        """In how many chunks a stem occurs (0 for one the corpus lacks)."""
+        if self.model is None or stem not in self.model.vocab_dict:
+            return 0
+        pointer = self.model.scores["indptr"]
+        token = self.model.vocab_dict[stem]
+        return int(pointer[token + 1] - pointer[token])
+
     def mask(self, allowed: set[str]) -> np.ndarray:
         """A BM25 weight mask admitting only these chunk ids."""
         mask = np.zeros(len(self.ids), dtype=np.float32)

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from assistant.language.detect import detect_language
-from assistant.language.tokens import share_known
+from assistant.language.tokens import focus, share_known
 from assistant.search.embedders import Embedder
 from assistant.search.ranking import COUNT_DEPTH, SHAPED_DEPTH, Tuning, answer_shaped, counted, distinct, rrf
 from assistant.search.snapshot import CATALOG_TYPES, Reader, Scope, Snapshot
@@ -94,6 +94,11 @@ class Retriever:
         """Share of the text's content words that occur anywhere in the corpus (in any language's stem form)."""
         model = self.reader.current().lexical.model
         return share_known(text, model.vocab_dict if model is not None else {})
+
+    def focus(self, text: str, texts: list[str]) -> float:
+        """How much of the text the best of `texts` (sentences, say) holds, rare words weighing most (tokens.focus)."""
+        lexical = self.reader.current().lexical
+        return focus(text, texts, lexical.frequency, max(len(lexical.ids), 1))
 
     def search(
         self,

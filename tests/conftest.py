@@ -189,6 +189,10 @@ def subset_index(tmp_path_factory, e5):
         feedback_db=root / "feedback.sqlite",
         uploads_dir=root / "uploads",
         cache_answers=False,  # tests of the cache turn it on with a file of their own
+        # the refusal's word thresholds are calibrated on the whole corpus: a part of it knows fewer of a question's
+        # words and weighs their rarity otherwise, so these two are the uncalibrated defaults of before
+        min_known=0.4,
+        min_focus=0.0,
     )
     summary = Pipeline(settings, embedder=e5).run([corpus])
     assert not summary.skipped, summary.skipped
@@ -235,10 +239,16 @@ def run_cli(monkeypatch, capsys):
     return run
 
 
+def thresholds_of(settings) -> dict[str, str]:
+    """The refusal's word thresholds of these settings as ASSISTANT_* variables (a part of the corpus has its own)."""
+    return {"ASSISTANT_MIN_KNOWN": str(settings.min_known), "ASSISTANT_MIN_FOCUS": str(settings.min_focus)}
+
+
 def env_of(settings, **more) -> dict[str, str]:
     """The ASSISTANT_* variables that make a command use these settings' index, embedder and chunking."""
     return {
         "ASSISTANT_INDEX_DIR": str(settings.index_dir),
+        **thresholds_of(settings),
         "ASSISTANT_EMBEDDER": settings.embedder,
         "ASSISTANT_CHUNK_TOKENS": str(settings.chunk_tokens),
         **{f"ASSISTANT_{name.upper()}": str(value) for name, value in more.items()},

@@ -9,7 +9,7 @@ import pytest
 from streamlit.proto.LabelVisibility_pb2 import LabelVisibility
 from streamlit.testing.v1 import AppTest
 
-from conftest import ROOT
+from conftest import ROOT, thresholds_of
 
 REPLY = "Bærekraftssenteret ble etablert av kommunedirektøren i juni 2020 [1]."
 # as shown: the number check may point the citation at the source that states the year
@@ -23,6 +23,7 @@ def app(subset_index, monkeypatch, tmp_path):
     s = subset_index
     env = {
         "ASSISTANT_INDEX_DIR": s.index_dir,
+        **thresholds_of(s),
         "ASSISTANT_CORPUS_DIRS": json.dumps([str(d) for d in s.corpus_dirs]),
         "ASSISTANT_PROMPTS_DIR": s.prompts_dir,
         "ASSISTANT_FEEDBACK_DB": tmp_path / "feedback.sqlite",

@@ -16,7 +16,7 @@ from assistant.people.export import conversation_markdown, references
 from assistant.people.feedback import FeedbackStore
 from assistant.people.uploads import UploadError, check, safe_name, store
 
-from conftest import CORPUS
+from conftest import CORPUS, thresholds_of
 
 
 @pytest.fixture(scope="module")
@@ -107,6 +107,7 @@ def test_asking_for_a_backend_the_settings_do_not_configure_is_an_error_not_a_si
     subset_index, run_cli, backend
 ):
     env = {"ASSISTANT_INDEX_DIR": subset_index.index_dir, "ASSISTANT_LLM_BACKEND": "extractive"}
+    env |= thresholds_of(subset_index)
     done = run_cli("assistant", "ask", "Hva er bærekraftsmål 11?", "--backend", backend, env=env)
     assert done.returncode == 2 and f"--backend {backend}: not configured" in done.stderr, done.stderr
     assert not done.stdout, "nothing answered"

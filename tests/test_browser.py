@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, thresholds_of
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = [
@@ -56,6 +56,7 @@ def server(subset_index, tmp_path_factory, ollama):
     env = {
         **os.environ,
         "ASSISTANT_INDEX_DIR": str(s.index_dir),
+        **thresholds_of(s),
         "ASSISTANT_CORPUS_DIRS": json.dumps([str(d) for d in s.corpus_dirs]),
         "ASSISTANT_LLM_BACKEND": "ollama",
         "OLLAMA_HOST": ollama.url,

@@ -14,7 +14,7 @@ from assistant.answering.cache import AnswerCache, same_meaning
 from assistant.app.services import Services
 from ingest.pipeline import Pipeline
 
-from conftest import ROOT, write_md
+from conftest import ROOT, thresholds_of, write_md
 from fake_servers import FakeOllama
 
 QUESTION = "Når ble Bærekraftssenteret etablert?"
@@ -157,6 +157,7 @@ def test_the_cache_command_warms_shows_and_clears(setup, tmp_path, run_cli):
     s = services.settings
     env = {
         "ASSISTANT_INDEX_DIR": str(s.index_dir),
+        **thresholds_of(s),
         "ASSISTANT_EMBEDDER": s.embedder,
         "ASSISTANT_LLM_BACKEND": "ollama",
         "ASSISTANT_OLLAMA_HOST": server.url,

@@ -70,7 +70,7 @@ def test_a_third_language_needs_only_its_entry_and_its_files(nynorsk, tmp_path, 
     write_md(docs / "sykkel.nn.md", "Bysyklar", "nn", "# Bysyklar\nKommunen har 300 bysyklar i sentrum kvar sommar.")
     settings = Settings(
         index_dir=tmp_path / "index", embedder=hashed.spec, corpus_dirs=[docs], prompts_dir=nynorsk,
-        llm_backend="extractive", cache_answers=False, refuse_below=0.0, answer_above=0.0, min_focus=0.0,
+        llm_backend="extractive", cache_answers=False, refuse_below=0.0, answer_above=0.0, min_focus=0.0, min_known=0.4,
     )  # fmt: skip
     assert not Pipeline(settings, embedder=hashed).run([docs]).skipped, "a document in the new language is indexed"
     answer = Services(settings, embedder=hashed).answerer.ask(

@@ -13,7 +13,7 @@ from assistant.app.services import Services
 from assistant.mapping.export import mapping_csv, mapping_markdown
 from assistant.mapping.sections import sections_of
 
-from conftest import write_pdf
+from conftest import thresholds_of, write_pdf
 
 ENERGY = (
     "Kommunen installerer solcellepaneler på taket av tolv skoler og bytter oljefyrer ut med varmepumper. "
@@ -74,6 +74,7 @@ def run(run_cli):
     def call(settings, *args, stdin: str | bytes = "", **extra):
         env = {
             "ASSISTANT_INDEX_DIR": str(settings.index_dir),
+            **thresholds_of(settings),
             "ASSISTANT_CORPUS_DIRS": json.dumps([str(d) for d in settings.corpus_dirs]),
             **extra,
         }

@@ -16,6 +16,8 @@ from assistant.language.privacy import EMAIL, NATIONAL_ID, PHONE, is_national_id
 from assistant.people.export import conversation_markdown
 from assistant.people.feedback import FeedbackStore
 
+from conftest import thresholds_of
+
 VALID = ["15076500565", "24039100033", "31129900183"]  # fødselsnummer
 D_NUMBERS = ["64039100027"]  # day + 40
 INVALID = ["15076500566", "24039100034", "32129900183", "12345678901"]  # a check digit or the date fails
@@ -111,6 +113,7 @@ def test_privacy_purge_deletes_what_is_older_than_the_retention_period(services,
         db.execute("UPDATE answers SET created_at = ?", ((datetime.now(UTC) - timedelta(days=10)).isoformat(),))
     env = {
         "ASSISTANT_INDEX_DIR": str(services.settings.index_dir),
+        **thresholds_of(services.settings),
         "ASSISTANT_CACHE_DB": str(services.settings.answer_cache_path),
         "ASSISTANT_FEEDBACK_DB": str(services.settings.feedback_db),
         "ASSISTANT_RETENTION_DAYS": "7",

@@ -12,7 +12,7 @@ from assistant.app.services import Services
 from assistant.search.lexical import LexicalIndex, fingerprint
 from ingest.pipeline import Pipeline
 
-from conftest import ROOT, write_md
+from conftest import ROOT, thresholds_of, write_md
 from fake_servers import FakeOllama
 
 
@@ -111,6 +111,7 @@ def cli(run_cli):
     def call(*args, settings, stdin="", **env_vars):
         env = {
             "ASSISTANT_INDEX_DIR": str(settings.index_dir),
+            **thresholds_of(settings),
             "ASSISTANT_LLM_BACKEND": "extractive",
             "ASSISTANT_CORPUS_DIRS": json.dumps([str(d) for d in settings.corpus_dirs]),
             **env_vars,

@@ -66,6 +66,8 @@ def placed(name: str, text: str, language: str) -> bool:
     """Is the name used as a place or a body in the text ("in Bergen", "Bergen's", "Oslo kommune")?"""
     lang = registry.get(language)
     first = re.escape(name.split()[0])
-    after = "|".join(map(re.escape, lang.place_words))
     before = r"(?:in|i|for|of|på|til|from|fra|at|about|om|by)"
-    return bool(re.search(rf"\b{before}\s+{first}\b|\b{first}['’]s\b|\b{first}\s+(?:{after})\b", text, re.IGNORECASE))
+    patterns = [rf"\b{before}\s+{first}\b", rf"\b{first}['’]s\b"]
+    if lang.place_words:
+        patterns.append(rf"\b{first}\s+(?:{'|'.join(map(re.escape, lang.place_words))})\b")
+    return any(re.search(pattern, text, re.IGNORECASE) for pattern in patterns)

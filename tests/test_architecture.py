@@ -68,7 +68,12 @@ def flatten(data: dict, prefix: str = "") -> dict[str, str]:
     return out
 
 
-def test_every_text_exists_in_every_language_with_the_same_placeholders():
+def meaning(text: str) -> tuple:
+    """What a translation must keep as it is: its numbers, its emphasis and its addresses."""
+    return sorted(re.findall(r"\d+", text)), text.count("**"), sorted(re.findall(r"https?://\S+", text))
+
+
+def test_every_text_exists_in_every_language_with_the_same_placeholders_numbers_and_addresses():
     from assistant.language import registry
     from assistant.texts import load
 
@@ -79,6 +84,7 @@ def test_every_text_exists_in_every_language_with_the_same_placeholders():
         assert set(first) == set(other), set(first) ^ set(other)
         for key in first:
             assert placeholders(first[key]) == placeholders(other[key]), key
+            assert meaning(first[key]) == meaning(other[key]), key
             assert first[key].strip() and other[key].strip(), key
 
 

@@ -32,10 +32,10 @@ TUNING = ("mapping.jsonl", "mapping-offtopic.jsonl")
 def rows_of(services: Services, text: str) -> tuple[list[str], np.ndarray] | None:
     """The goal codes and the whole text's features per goal; None when no sentence is grounded (never mapped)."""
     mapper = services.mapper
-    _, units, sims, votes, grounded = mapper.read(sections_of(text))
-    if not units or not grounded.any():
+    reading = mapper.read(sections_of(text))
+    if not reading.grounded.any():
         return None
-    codes, _, signals = mapper.goal_signals(units, sims, votes, grounded)
+    codes, _, signals = mapper.goal_signals(reading)
     return codes, signals[0]
 
 

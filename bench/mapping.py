@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 from assistant.app.services import Services  # noqa: E402
 from assistant.language.tokens import tokens  # noqa: E402
-from assistant.mapping.mapper import goal_of, target_of  # noqa: E402
+from assistant.mapping.parts import goal_of, target_of  # noqa: E402
 
 
 def load(name: str) -> list[dict]:

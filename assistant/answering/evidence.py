@@ -144,11 +144,10 @@ class Evidence:
     def strangers(self, question: str, language: str, results: list[Result]) -> list[str]:
         """The places and bodies a question asks about ("in Bergen", "Oslo kommune") that none of the documents
         found for it names: the corpus does not cover them, though a list somewhere may mention them."""
-        lowercase = self.retriever.reader.current().lowercase
         found = " ".join(r.text for r in results)
         return [
             name
-            for name in names(question, language, lowercase)
+            for name in names(question, language, self.retriever.lowercase)
             if placed(name, question, language) and not named_in(name, found)
         ]
 

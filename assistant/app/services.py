@@ -24,7 +24,8 @@ from assistant.knowledge.quiz import load_quiz_files
 from assistant.language.planted import PlantedFilter
 from assistant.llm.base import Backend
 from assistant.llm.chain import backends
-from assistant.mapping.mapper import Mapper, Mapping, MappingError
+from assistant.mapping.mapper import Mapper, MappingError
+from assistant.mapping.parts import Mapping
 from assistant.people.access import PasswordGate
 from assistant.people.feedback import FeedbackStore
 from assistant.search.embedders import Embedder, embedder_for
@@ -141,7 +142,7 @@ class Services:
             builder,
             settings.audience_max_tokens,
             settings.check_answers,
-            lambda: self.reader.current().lowercase,
+            lambda: self.retriever.lowercase,
         )
         reuse = Reuse(self.cache, self.prompts.version) if self.cache else None
         return Answerer(understanding, self.evidence, writer, self.prompts, self.backends, reuse, settings.audience)

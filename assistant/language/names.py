@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Set
 
 from assistant.language import registry
 from assistant.language.sentences import split
@@ -32,18 +32,19 @@ def forms(word: str) -> set[str]:
     return {folded, folded[:-1]} if folded.endswith("s") and len(folded) > 3 else {folded}
 
 
-def names(text: str, language: str, lowercase: Iterable[str] = ()) -> list[str]:
-    """The names in a text, each once, in order; runs of capitalised words as one ("Kristian Mjøen")."""
+def names(text: str, language: str, lower: Set[str] = frozenset()) -> list[str]:
+    """The names in a text, each once, in order; runs of capitalised words as one ("Kristian Mjøen"). `lower`: the
+    words the corpus writes in lower case."""
     lang = registry.get(language)
-    lower = set(lowercase)
-    common = lower | lang.stop_words | lang.question_words | lang.not_names
+    common = lang.stop_words | lang.question_words | lang.not_names
     out: list[str] = []
     for sentence in split(text, language):
         words = WORD.findall(sentence)
         run: list[str] = []
         for position, word in enumerate([*words, ""]):
             base = re.sub(r"['’]s$", "", word)
-            capital = base[:1].isupper() and base[1:2].islower() and base.lower() not in common
+            folded = base.lower()
+            capital = base[:1].isupper() and base[1:2].islower() and folded not in common and folded not in lower
             if capital and position == 0 and not lower:  # no word list to tell a name from a capitalised word
                 following = words[1].lower() if len(words) > 1 else ""
                 capital = base != word or following in lang.place_words

@@ -21,7 +21,8 @@ def _stemmer(code: str) -> Stemmer.Stemmer:
     return Stemmer.Stemmer(registry.get(code).stemmer)
 
 
-def _stop() -> frozenset[str]:
+def stop_words() -> frozenset[str]:
+    """The registered languages' stop and question words."""
     return _stop_words(registry.codes())
 
 
@@ -32,7 +33,7 @@ def _stop_words(codes: tuple[str, ...]) -> frozenset[str]:
 
 def words(text: str) -> list[str]:
     """The content words of a text, lower-cased, in order."""
-    stop = _stop()
+    stop = stop_words()
     return [w for w in _TOKEN.findall(text.lower()) if w not in stop and (len(w) > 1 or w.isdigit())]
 
 

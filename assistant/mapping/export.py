@@ -7,7 +7,7 @@ import io
 from datetime import date
 
 from assistant.knowledge.catalog import Catalog, Item
-from assistant.mapping.mapper import Mapping
+from assistant.mapping.parts import Mapping
 from assistant.texts import Section
 
 MAPPING = Section("mapping")

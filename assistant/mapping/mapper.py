@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -22,10 +21,10 @@ import numpy as np
 from assistant.knowledge.catalog import Catalog, Item
 from assistant.knowledge.codes import find_codes
 from assistant.language.detect import detect_language
-from assistant.language.registry import OFFICIAL
 from assistant.language.tokens import coverage, words
 from assistant.mapping.confidence import confidence, features, supporting
 from assistant.mapping.descriptors import Descriptors
+from assistant.mapping.parts import Mapping, Match, Reading, goal_of, target_of
 from assistant.mapping.sections import sections_of, sentences_of
 from assistant.search.embedders import Embedder
 from assistant.search.retrieval import Query, Retriever
@@ -41,58 +40,6 @@ LETTERED = 0.25  # a municipal text is rarely about the means of implementation 
 
 class MappingError(ValueError):
     """A file cannot be mapped; the message says why."""
-
-
-@dataclass
-class Match:
-    code: str
-    kind: str  # goal | target | kpi
-    title: dict[str, str]
-    # goals: the calibrated probability that the text addresses it (the same scale for every text); targets and KPIs:
-    # that of their goal times their score relative to the best of their kind
-    score: float
-    evidence: list[str] = field(default_factory=list)  # the text's sentences that support it, best first
-    sections: list[str] = field(default_factory=list)  # the sections those sentences are in
-
-    def titled(self, lang: str) -> str:
-        return self.title.get(lang) or self.title.get(OFFICIAL, "")
-
-    def as_json(self, lang: str) -> dict:
-        return {
-            "code": self.code,
-            "title": self.titled(lang),
-            "score": round(self.score, 3),
-            "evidence": self.evidence,
-            "sections": self.sections,
-        }
-
-
-@dataclass
-class Mapping:
-    language: str
-    goals: list[Match]
-    targets: list[Match]
-    kpis: list[Match]
-    sentences: int  # sentences of the text that were scored
-
-    def as_json(self, lang: str | None = None) -> dict:
-        lang = lang or self.language
-        return {
-            "language": self.language,
-            "goals": [m.as_json(lang) for m in self.goals],
-            "targets": [m.as_json(lang) for m in self.targets],
-            "kpis": [m.as_json(lang) for m in self.kpis],
-        }
-
-
-def goal_of(code: str) -> str | None:
-    """The SDG goal of a goal, target or indicator code; None for a KPI."""
-    return code.split(".")[0] if code[:1].isdigit() else None
-
-
-def target_of(code: str) -> str | None:
-    parts = code.split(".")
-    return ".".join(parts[:2]) if code[:1].isdigit() and len(parts) >= 2 else None
 
 
 class Mapper:
@@ -138,18 +85,17 @@ class Mapper:
         return self.map_sections(sections_of(text, title), progress)
 
     def map_sections(self, sections: list[tuple[str, str]], progress: Progress = iter) -> Mapping:
-        language, units, sims, votes, grounded = self.read(sections, progress)
-        if not grounded.any():
-            return Mapping(language, [], [], [], len(units))
-        goals = self._goals(units, *self.goal_signals(units, sims, votes, grounded))
+        reading = self.read(sections, progress)
+        if not reading.grounded.any():
+            return Mapping(reading.language, [], [], [], len(reading.units))
+        goals = self._goals(reading, *self.goal_signals(reading))
         confident = {m.code: m.score for m in goals}
-        targets = self._ranked(units, sims, votes, "target", confident)
-        kpis = self._ranked(units, sims, votes, "kpi", confident)
-        return Mapping(language, goals, targets, kpis, len(units))
+        targets = self._ranked(reading, "target", confident)
+        kpis = self._ranked(reading, "kpi", confident)
+        return Mapping(reading.language, goals, targets, kpis, len(reading.units))
 
-    def read(self, sections: list[tuple[str, str]], progress: Progress = iter):
-        """The text's language, its sentences (with their section's heading), their likeness to the catalogue's
-        words, the index's votes and which sentences are grounded in the index's words."""
+    def read(self, sections: list[tuple[str, str]], progress: Progress = iter) -> Reading:
+        """The text's language, its sentences, and what the catalogue and the index say of each."""
         size = sum(len(body) for _, body in sections)
         if size > self.max_chars:
             raise MappingError(
@@ -164,25 +110,25 @@ class Mapper:
             if len(sentence.split()) >= MIN_WORDS
         ]
         if not units:
-            return language, units, np.zeros((0, 0)), {}, np.zeros(0, dtype=bool)
+            return Reading(language, units, np.zeros((0, 0)), {}, np.zeros(0, dtype=bool), np.zeros(0))
         vectors = self.embedder.queries([s for _, s in units])
         queries = [
             Query(sentence, vector, tuple(find_codes(sentence, self.catalog)), language)
             for (_, sentence), vector in zip(units, vectors)
         ]
-        votes, grounded = self._votes(queries, progress)
-        return language, units, vectors @ self.descriptors.vectors.T, votes, grounded
+        votes, grounded, closest = self._votes(queries, progress)
+        return Reading(language, units, vectors @ self.descriptors.vectors.T, votes, grounded, closest)
 
-    def _votes(self, queries: list[Query], progress: Progress) -> tuple[dict[str, np.ndarray], np.ndarray]:
-        """Per item code, each sentence's vote: 1/(rank+3) for the first result of that item in its search; and
-        which sentences are grounded in the index's words (its key "" holds each sentence's cosine with its closest
-        chunk: how near the corpus it is at all)."""
+    def _votes(self, queries: list[Query], progress: Progress) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
+        """Per item code, each sentence's vote: 1/(rank+3) for the first result of that item in its search; which
+        sentences are grounded in the index's words; and each one's cosine with its closest chunk."""
         votes: dict[str, np.ndarray] = defaultdict(lambda: np.zeros(len(queries)))
         grounded = np.zeros(len(queries), dtype=bool)
+        closest = np.zeros(len(queries))
         for row, query in enumerate(progress(queries)):
             seen: set[str] = set()
             results = self.retriever.search(query, k=VOTE_RANKS)
-            votes[""][row] = max((r.score for r in results), default=0.0)
+            closest[row] = max((r.score for r in results), default=0.0)
             grounded[row] = (
                 sum(not word.isdigit() for word in words(query.text)) >= MIN_WORDS  # "Svar innen 1. juni." is not
                 and coverage(query.text, [r.text for r in results]) >= self.min_coverage
@@ -193,7 +139,7 @@ class Mapper:
                 for owner in {code, goal_of(code) or "", target_of(code) or ""} - {""} - seen:
                     votes[owner][row] += 1 / (rank + 3)
                     seen.add(owner)
-        return votes, grounded
+        return votes, grounded, closest
 
     def _columns(self, kind: str) -> dict[str, np.ndarray]:
         """Descriptor rows per item of a kind (a target owns its indicators' titles)."""
@@ -210,28 +156,41 @@ class Mapper:
         """Each sentence's likeness to each item as a z-score across the items."""
         return (best - best.mean(1, keepdims=True)) / (best.std(1, keepdims=True) + 1e-6)
 
-    def goal_signals(self, units, sims: np.ndarray, votes: dict[str, np.ndarray], grounded: np.ndarray):
+    def _weights(self, reading: Reading, kind: str, codes: list[str], offset: float):
+        """For items of a kind: each sentence's closest descriptor cosine, its z-score across the items, the index's
+        votes, and each sentence's weight (the z-score above `offset` plus the votes, each scaled by its best item)."""
+        columns = self._columns(kind)
+        count = len(reading.units)
+        best = np.stack([reading.sims[:, columns[c]].max(1) for c in codes], 1)
+        standout = self._standout(best)
+        likeness = np.clip(standout - offset, 0, None)
+        voted = np.stack([reading.votes.get(c, np.zeros(count)) for c in codes], 1)
+        return best, standout, voted, likeness / (likeness.sum(0).max() + 1e-9) + voted / (voted.sum(0).max() + 1e-9)
+
+    def goal_signals(self, reading: Reading):
         """The goal codes, each sentence's weight per goal (the evidence), and per part of the text (the whole, and
         each section when there are several: a plan's chapters each count) the confidence's features per goal."""
-        columns = self._columns("goal")
-        codes = sorted(columns, key=int)
-        best = np.stack([sims[:, columns[c]].max(1) for c in codes], 1)
-        standout = self._standout(best)
-        likeness = np.clip(standout - 0.5, 0, None)  # sentences x goals
-        voted = np.stack([votes[c] if c in votes else np.zeros(len(units)) for c in codes], 1)
-        per_sentence = likeness / (likeness.sum(0).max() + 1e-9) + voted / (voted.sum(0).max() + 1e-9)
+        codes = sorted(self._columns("goal"), key=int)
+        best, standout, voted, per_sentence = self._weights(reading, "goal", codes, 0.5)
+        units = reading.units
         headings = list(dict.fromkeys(h for h, _ in units))
         parts = [np.arange(len(units))]
         if len(headings) > 1:
             parts += [np.array([r for r, (h, _) in enumerate(units) if h == heading]) for heading in headings]
-        closest = votes[""] if "" in votes else np.zeros(len(units))
         signals = [
-            features(per_sentence[rows], best[rows], standout[rows], voted[rows], grounded[rows], closest[rows])
+            features(
+                per_sentence[rows],
+                best[rows],
+                standout[rows],
+                voted[rows],
+                reading.grounded[rows],
+                reading.closest[rows],
+            )
             for rows in parts
         ]
         return codes, per_sentence, signals
 
-    def _goals(self, units, codes: list[str], per_sentence: np.ndarray, signals: list[np.ndarray]) -> list[Match]:
+    def _goals(self, reading: Reading, codes: list[str], per_sentence: np.ndarray, signals: list[np.ndarray]):
         """Nothing unless the most likely goal is sure enough and supported by more than one sentence (or very sure);
         then the goals that come close to the best of the text or of a section, most confident first."""
         sure = np.max([confidence()(part) for part in signals], axis=0)
@@ -241,24 +200,18 @@ class Mapper:
         close = np.max([part[:, 0] for part in signals], axis=0) >= self.relative  # column 0: relative to the best
         chosen = np.flatnonzero(close & (sure >= FLOOR))
         return [
-            self._match(codes[g], "goal", float(sure[g]), per_sentence[:, g], units)
+            self._match(codes[g], "goal", float(sure[g]), per_sentence[:, g], reading.units)
             for g in sorted(chosen, key=lambda g: (-sure[g], g))
         ]
 
-    def _ranked(self, units, sims, votes, kind: str, goals: dict[str, float]) -> list[Match]:
+    def _ranked(self, reading: Reading, kind: str, goals: dict[str, float]) -> list[Match]:
         """Targets of the goals found, or KPIs related to them, by standing out over the text plus the index's
-        votes; those at least half as strong as the best, a lettered target (the means of implementation: x.a, x.b,
-        mostly about developing countries) at a quarter of its weight (LETTERED)."""
-        if not goals:
-            return []
-        columns = self._columns(kind)
-        codes = [c for c in columns if goals.keys() & self._goals_of(c)]
+        votes; those at least EVIDENT of the best one's score, a lettered target (the means of implementation: x.a,
+        x.b, mostly about developing countries) at LETTERED of its weight."""
+        codes = [c for c in self._columns(kind) if goals.keys() & self._goals_of(c)]
         if not codes:
             return []
-        best = np.stack([sims[:, columns[c]].max(1) for c in codes], 1)
-        likeness = np.clip(self._standout(best) - 1.0, 0, None)
-        voted = np.stack([votes[c] if c in votes else np.zeros(len(units)) for c in codes], 1)
-        per_sentence = likeness / (likeness.sum(0).max() + 1e-9) + voted / (voted.sum(0).max() + 1e-9)
+        *_, per_sentence = self._weights(reading, kind, codes, 1.0)
         lettered = np.array([kind == "target" and not c.split(".")[-1].isdigit() for c in codes])
         scores = per_sentence.sum(0) * np.where(lettered, LETTERED, 1.0)
         top = scores.max()
@@ -271,7 +224,7 @@ class Mapper:
                 kind,
                 max(goals[g] for g in goals.keys() & self._goals_of(codes[i])) * scores[i] / top,
                 per_sentence[:, i],
-                units,
+                reading.units,
             )
             for i in order
         ]
@@ -285,7 +238,8 @@ class Mapper:
 
     def _match(self, code: str, kind: str, score: float, weight: np.ndarray, units) -> Match:
         item: Item | None = self.catalog.get(code)
-        rows = [int(r) for r in np.argsort(-weight, kind="stable") if supporting(weight)[r]][:3]
+        support = supporting(weight)
+        rows = [int(r) for r in np.argsort(-weight, kind="stable") if support[r]][:3]
         return Match(
             code=code,
             kind=kind,

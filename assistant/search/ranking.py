@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from assistant.language import registry
-from assistant.language.tokens import tokens, words
+from assistant.language.tokens import stop_words, tokens, words
 from assistant.search.lexical import expand
 from assistant.search.snapshot import CATALOG_TYPES, Snapshot
 from assistant.settings import SearchMode, Settings
@@ -88,17 +88,13 @@ def _when(codes: tuple[str, ...]) -> re.Pattern:
     return re.compile(rf"\b({_words([w for code in codes for w in registry.get(code).when_words])})\b", re.I)
 
 
-def _stop_words() -> frozenset[str]:
-    return frozenset().union(*(registry.get(code).stop_words for code in registry.codes()))
-
-
 def counted(query: str) -> str:
     """What a "how many" question counts: its words after "how many" up to the first stop word ("how many global
     indicators does ..." -> "global indicators"); "" for other questions."""
     found = _question_shapes(registry.codes())[0].search(query)
     if not found:
         return ""
-    stop = _stop_words()
+    stop = stop_words()
     phrase: list[str] = []
     for word in re.findall(r"[\wæøå-]+", query[found.end() :].lower())[:4]:
         if word in stop:
@@ -113,7 +109,7 @@ def _count_strength(text: str, own: list[str], others: list[set[str]]) -> float:
     an equivalent 0.75; a compound by its head: nøkkel+indikator), and a third for each other word of the question in
     that sentence (the framework it asks about: "U4SSC has defined 91 KPIs")."""
     wanted = {want: 1.0 if want in own else 0.75 for want in expand(own)}
-    stop = _stop_words()
+    stop = stop_words()
 
     def credit(noun: str) -> float:
         return max(

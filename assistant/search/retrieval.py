@@ -95,6 +95,11 @@ class Retriever:
         model = self.reader.current().lexical.model
         return share_known(text, model.vocab_dict if model is not None else {})
 
+    @property
+    def lowercase(self) -> frozenset[str]:
+        """The words the index writes in lower case (a capitalised one of them is no name)."""
+        return self.reader.current().lowercase
+
     def focus(self, text: str, texts: list[str]) -> float:
         """How much of the text the best of `texts` (sentences, say) holds, rare words weighing most (tokens.focus)."""
         lexical = self.reader.current().lexical

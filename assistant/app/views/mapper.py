@@ -15,7 +15,8 @@ from assistant.app.services import Services
 from assistant.app.views import charts, chat
 from assistant.app.views.text import T
 from assistant.mapping.export import mapping_csv, mapping_markdown, mapping_rows
-from assistant.mapping.mapper import Mapping, MappingError
+from assistant.mapping.mapper import MappingError
+from assistant.mapping.parts import Mapping
 from assistant.people.uploads import UploadError, check
 from assistant.search.store import IndexUnavailable
 
